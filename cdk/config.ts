@@ -1,0 +1,356 @@
+/**
+ * The stack's one typed configuration: every tuning knob, with its default,
+ * read from the `pricestream` object in cdk.json context and overridable per
+ * key on the command line (`cdk synth -c pricestream:shardCount=4`).
+ *
+ * Invalid values fail at synth with an error that names the setting.
+ */
+
+export type PriceSource = 'coinbase' | 'sim' | 'auto';
+export type StartingPosition = 'LATEST' | 'TRIM_HORIZON';
+export type StreamMode = 'provisioned' | 'on-demand';
+
+export interface ConsumerConfig {
+  /** Records per invocation, 1–10,000 (AWS's range for Kinesis). */
+  batchSize: number;
+  /** Seconds Lambda gathers records before invoking, 0–300. */
+  batchingWindowSeconds: number;
+  /** Concurrent batches per shard, 1–10. */
+  parallelizationFactor: number;
+  /** Retries of a failing batch, -1 (until the record expires) to 10,000. */
+  maxRetryAttempts: number;
+  /** Records older than this go to the dead-letter queue: -1 (never) or 60–604,800 s. */
+  maxRecordAgeSeconds: number;
+  /** Split a failing batch in two and retry each half. */
+  bisectOnError: boolean;
+  /** Where a new mapping starts reading. */
+  startingPosition: StartingPosition;
+  /** Function timeout in seconds. */
+  timeoutSeconds: number;
+  /** Function memory in MB. */
+  memoryMb: number;
+}
+
+export interface PricestreamConfig {
+  /** CloudFormation stack name. Default `Pricestream`. */
+  stackName: string;
+  /** Kinesis stream name. Default `prices`. */
+  streamName: string;
+  /** `provisioned` (default, with `shardCount` shards) or `on-demand`. */
+  streamMode: StreamMode;
+  /** Shards of a provisioned stream. Default 3. */
+  shardCount: number;
+  /** Hours the stream keeps records, 24–8760. Default 24. */
+  retentionHours: number;
+  /** Coinbase product ids, `BASE-QUOTE`. Default the five pairs of the original system. */
+  symbols: string[];
+  /** `coinbase`, `sim` (seeded simulated market) or `auto` (Coinbase, falling back to sim). Default `auto`. */
+  priceSource: PriceSource;
+  /** Coinbase Exchange API base URL. */
+  coinbaseBaseUrl: string;
+  /** Per-request timeout for Coinbase, ms. Default 2000. */
+  coinbaseTimeoutMs: number;
+  /** Seconds between ticks inside one fetch invocation (aligned to the wall clock). Default 10. */
+  pollIntervalSeconds: number;
+  /** Minutes between fetch invocations (EventBridge rate). Default 1. */
+  fetchScheduleMinutes: number;
+  /** Seed of the simulated market. Default 42. */
+  simSeed: number;
+  /** The per-record ("Flink-like") consumer. */
+  realtime: ConsumerConfig;
+  /** The batched-window ("Spark micro-batch") consumer. */
+  batch: ConsumerConfig;
+  /** PostgreSQL URL (local runtime, LocalStack). Used when no secret is given. */
+  databaseUrl?: string | undefined;
+  /** Secrets Manager secret (RDS JSON shape: host, port, username, password, dbname) for AWS. Wins over `databaseUrl`. */
+  databaseSecretArn?: string | undefined;
+  /** `require` (default on AWS) or `disable` TLS to PostgreSQL. */
+  databaseSsl: 'require' | 'disable';
+  /** Powertools log level. Default INFO. */
+  logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
+  /** CloudWatch namespace of the EMF metrics. Default `Pricestream`. */
+  metricsNamespace: string;
+}
+
+export const DEFAULT_SYMBOLS = ['BTC-USD', 'ETH-USD', 'SOL-USD', 'ADA-USD', 'DOGE-USD'];
+
+const consumerDefaults = {
+  parallelizationFactor: 1,
+  maxRetryAttempts: 100,
+  maxRecordAgeSeconds: 21_600,
+  bisectOnError: true,
+  startingPosition: 'TRIM_HORIZON',
+  timeoutSeconds: 30,
+  memoryMb: 256,
+} as const satisfies Partial<ConsumerConfig>;
+
+export const DEFAULT_CONFIG: PricestreamConfig = {
+  stackName: 'Pricestream',
+  streamName: 'prices',
+  streamMode: 'provisioned',
+  shardCount: 3,
+  retentionHours: 24,
+  symbols: DEFAULT_SYMBOLS,
+  priceSource: 'auto',
+  coinbaseBaseUrl: 'https://api.exchange.coinbase.com',
+  coinbaseTimeoutMs: 2000,
+  pollIntervalSeconds: 10,
+  fetchScheduleMinutes: 1,
+  simSeed: 42,
+  realtime: { ...consumerDefaults, batchSize: 1, batchingWindowSeconds: 0 },
+  batch: { ...consumerDefaults, batchSize: 1000, batchingWindowSeconds: 15, timeoutSeconds: 60 },
+  databaseUrl: undefined,
+  databaseSecretArn: undefined,
+  databaseSsl: 'disable',
+  logLevel: 'INFO',
+  metricsNamespace: 'Pricestream',
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    readonly setting: string,
+    message: string,
+  ) {
+    super(`Invalid configuration "${setting}": ${message}`);
+  }
+}
+
+const SYMBOL = /^[A-Z0-9]{2,10}-[A-Z0-9]{2,10}$/;
+
+type Raw = Record<string, unknown>;
+
+/** Reads a context getter (`app.node.tryGetContext`) into a validated configuration. */
+export function configFromContext(get: (key: string) => unknown): PricestreamConfig {
+  const base = get('pricestream');
+  if (base !== undefined && (typeof base !== 'object' || base === null || Array.isArray(base))) {
+    throw new ConfigError('pricestream', 'the context value must be an object');
+  }
+  const raw: Raw = structuredClone((base as Raw | undefined) ?? {});
+  for (const key of overridableKeys()) {
+    const value = get(`pricestream:${key}`);
+    if (value !== undefined) setPath(raw, key, value);
+  }
+  return parseConfig(raw);
+}
+
+/** Validates a partial configuration object and fills in the defaults. */
+export function parseConfig(raw: Raw): PricestreamConfig {
+  const known = new Set([...Object.keys(DEFAULT_CONFIG), 'databaseUrl', 'databaseSecretArn']);
+  for (const key of Object.keys(raw)) {
+    if (!known.has(key)) throw new ConfigError(key, 'unknown setting');
+  }
+  const d = DEFAULT_CONFIG;
+  const config: PricestreamConfig = {
+    stackName: str(raw, 'stackName', d.stackName, /^[A-Za-z][A-Za-z0-9-]{0,127}$/),
+    streamName: str(raw, 'streamName', d.streamName, /^[a-zA-Z0-9_.-]{1,128}$/),
+    streamMode: oneOf(raw, 'streamMode', d.streamMode, ['provisioned', 'on-demand'] as const),
+    shardCount: int(raw, 'shardCount', d.shardCount, 1, 500),
+    retentionHours: int(raw, 'retentionHours', d.retentionHours, 24, 8760),
+    symbols: symbols(raw),
+    priceSource: oneOf(raw, 'priceSource', d.priceSource, ['coinbase', 'sim', 'auto'] as const),
+    coinbaseBaseUrl: url(raw, 'coinbaseBaseUrl', d.coinbaseBaseUrl),
+    coinbaseTimeoutMs: int(raw, 'coinbaseTimeoutMs', d.coinbaseTimeoutMs, 100, 30_000),
+    pollIntervalSeconds: int(raw, 'pollIntervalSeconds', d.pollIntervalSeconds, 1, 60),
+    fetchScheduleMinutes: int(raw, 'fetchScheduleMinutes', d.fetchScheduleMinutes, 1, 14),
+    simSeed: int(raw, 'simSeed', d.simSeed, 0, 2 ** 31 - 1),
+    realtime: consumer(raw, 'realtime', d.realtime),
+    batch: consumer(raw, 'batch', d.batch),
+    databaseUrl: optionalStr(raw, 'databaseUrl'),
+    databaseSecretArn: optionalStr(raw, 'databaseSecretArn'),
+    databaseSsl: oneOf(raw, 'databaseSsl', d.databaseSsl, ['require', 'disable'] as const),
+    logLevel: oneOf(raw, 'logLevel', d.logLevel, ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const),
+    metricsNamespace: str(
+      raw,
+      'metricsNamespace',
+      d.metricsNamespace,
+      /^[A-Za-z0-9._/#:-]{1,255}$/,
+    ),
+  };
+  if (config.databaseUrl === undefined && config.databaseSecretArn === undefined) {
+    throw new ConfigError(
+      'databaseUrl',
+      'missing database setting: give pricestream.databaseUrl (local, LocalStack) or pricestream.databaseSecretArn (AWS)',
+    );
+  }
+  if (config.databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
+    throw new ConfigError('databaseUrl', 'must be a postgres:// URL');
+  }
+  if (
+    config.databaseSecretArn !== undefined &&
+    !/^arn:aws[a-z-]*:secretsmanager:/.test(config.databaseSecretArn)
+  ) {
+    throw new ConfigError('databaseSecretArn', 'must be a Secrets Manager secret ARN');
+  }
+  if (config.pollIntervalSeconds > config.fetchScheduleMinutes * 60) {
+    throw new ConfigError('pollIntervalSeconds', 'must not exceed the fetch schedule period');
+  }
+  return config;
+}
+
+function overridableKeys(): string[] {
+  const keys: string[] = ['databaseUrl', 'databaseSecretArn'];
+  for (const [key, value] of Object.entries(DEFAULT_CONFIG)) {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const sub of Object.keys(value)) keys.push(`${key}.${sub}`);
+    } else {
+      keys.push(key);
+    }
+  }
+  return keys;
+}
+
+function setPath(raw: Raw, path: string, value: unknown): void {
+  const [head, sub] = path.split('.') as [string, string | undefined];
+  if (sub === undefined) {
+    raw[head] = value;
+    return;
+  }
+  const inner = (raw[head] ?? {}) as Raw;
+  inner[sub] = value;
+  raw[head] = inner;
+}
+
+function consumer(raw: Raw, key: 'realtime' | 'batch', defaults: ConsumerConfig): ConsumerConfig {
+  const value = raw[key] ?? {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError(key, 'must be an object');
+  }
+  const c = value as Raw;
+  const known = new Set(Object.keys(defaults));
+  for (const sub of Object.keys(c)) {
+    if (!known.has(sub)) throw new ConfigError(`${key}.${sub}`, 'unknown setting');
+  }
+  const at = (sub: string) => `${key}.${sub}`;
+  const parsed: ConsumerConfig = {
+    batchSize: int(c, 'batchSize', defaults.batchSize, 1, 10_000, at),
+    batchingWindowSeconds: int(
+      c,
+      'batchingWindowSeconds',
+      defaults.batchingWindowSeconds,
+      0,
+      300,
+      at,
+    ),
+    parallelizationFactor: int(
+      c,
+      'parallelizationFactor',
+      defaults.parallelizationFactor,
+      1,
+      10,
+      at,
+    ),
+    maxRetryAttempts: int(c, 'maxRetryAttempts', defaults.maxRetryAttempts, -1, 10_000, at),
+    maxRecordAgeSeconds: int(
+      c,
+      'maxRecordAgeSeconds',
+      defaults.maxRecordAgeSeconds,
+      -1,
+      604_800,
+      at,
+    ),
+    bisectOnError: bool(c, 'bisectOnError', defaults.bisectOnError, at),
+    startingPosition: oneOf(
+      c,
+      'startingPosition',
+      defaults.startingPosition,
+      ['LATEST', 'TRIM_HORIZON'] as const,
+      at,
+    ),
+    timeoutSeconds: int(c, 'timeoutSeconds', defaults.timeoutSeconds, 1, 900, at),
+    memoryMb: int(c, 'memoryMb', defaults.memoryMb, 128, 10_240, at),
+  };
+  if (parsed.maxRecordAgeSeconds !== -1 && parsed.maxRecordAgeSeconds < 60) {
+    throw new ConfigError(at('maxRecordAgeSeconds'), 'must be -1 or between 60 and 604800');
+  }
+  return parsed;
+}
+
+type Name = (key: string) => string;
+const plain: Name = (key) => key;
+
+function coerce(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const trimmed = value.trim();
+  if (/^-?\d+(\.\d+)?$/.test(trimmed)) return Number(trimmed);
+  if (trimmed === 'true') return true;
+  if (trimmed === 'false') return false;
+  return value;
+}
+
+function int(raw: Raw, key: string, fallback: number, min: number, max: number, name = plain) {
+  const value = coerce(raw[key] ?? fallback);
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw new ConfigError(name(key), `must be an integer, got ${JSON.stringify(raw[key])}`);
+  }
+  if (value < min || value > max) {
+    throw new ConfigError(name(key), `must be between ${min} and ${max}, got ${value}`);
+  }
+  return value;
+}
+
+function bool(raw: Raw, key: string, fallback: boolean, name = plain): boolean {
+  const value = coerce(raw[key] ?? fallback);
+  if (typeof value !== 'boolean') {
+    throw new ConfigError(name(key), `must be true or false, got ${JSON.stringify(raw[key])}`);
+  }
+  return value;
+}
+
+function str(raw: Raw, key: string, fallback: string, pattern: RegExp): string {
+  const value = raw[key] ?? fallback;
+  if (typeof value !== 'string' || !pattern.test(value)) {
+    throw new ConfigError(key, `must match ${pattern}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function optionalStr(raw: Raw, key: string): string | undefined {
+  const value = raw[key];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string') throw new ConfigError(key, 'must be a string');
+  return value;
+}
+
+function url(raw: Raw, key: string, fallback: string): string {
+  const value = raw[key] ?? fallback;
+  if (typeof value !== 'string' || !/^https?:\/\/[^\s/]+/.test(value)) {
+    throw new ConfigError(key, `must be an http(s) URL, got ${JSON.stringify(value)}`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+function oneOf<T extends string>(
+  raw: Raw,
+  key: string,
+  fallback: T,
+  allowed: readonly T[],
+  name = plain,
+): T {
+  const value = raw[key] ?? fallback;
+  if (typeof value !== 'string' || !allowed.includes(value as T)) {
+    throw new ConfigError(
+      name(key),
+      `must be one of ${allowed.join(', ')}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value as T;
+}
+
+function symbols(raw: Raw): string[] {
+  const value = raw.symbols ?? DEFAULT_CONFIG.symbols;
+  const list = typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value;
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new ConfigError('symbols', 'must be a non-empty list of product ids like BTC-USD');
+  }
+  for (const symbol of list) {
+    if (typeof symbol !== 'string' || !SYMBOL.test(symbol)) {
+      throw new ConfigError(
+        'symbols',
+        `unknown symbol format ${JSON.stringify(symbol)}: expected BASE-QUOTE like BTC-USD`,
+      );
+    }
+  }
+  if (new Set(list).size !== list.length) throw new ConfigError('symbols', 'has duplicates');
+  return list as string[];
+}

@@ -1,0 +1,75 @@
+/**
+ * Environment read once at cold start. A missing or malformed variable fails
+ * with a message that names it. The names here are the contract between the
+ * stack (cdk/), which sets them, and the functions, which read them.
+ */
+
+export const ENV = {
+  // every function
+  logLevel: 'LOG_LEVEL',
+  serviceName: 'POWERTOOLS_SERVICE_NAME',
+  metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
+  // functions that use PostgreSQL: one of the two
+  databaseUrl: 'DATABASE_URL',
+  databaseSecretArn: 'DATABASE_SECRET_ARN',
+  databaseSsl: 'DATABASE_SSL',
+  // fetch-prices
+  streamName: 'STREAM_NAME',
+  symbols: 'SYMBOLS',
+  priceSource: 'PRICE_SOURCE',
+  coinbaseBaseUrl: 'COINBASE_BASE_URL',
+  coinbaseTimeoutMs: 'COINBASE_TIMEOUT_MS',
+  pollIntervalSeconds: 'POLL_INTERVAL_SECONDS',
+  schedulePeriodSeconds: 'SCHEDULE_PERIOD_SECONDS',
+  simSeed: 'SIM_SEED',
+} as const;
+
+export class EnvError extends Error {
+  override name = 'EnvError';
+}
+
+type Env = Record<string, string | undefined>;
+
+export function requireEnv(name: string, env: Env = process.env): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === '') {
+    throw new EnvError(`Missing environment variable ${name}`);
+  }
+  return value;
+}
+
+export function optionalEnv(name: string, env: Env = process.env): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value;
+}
+
+export function intEnv(name: string, fallback: number | undefined, env: Env = process.env): number {
+  const raw = optionalEnv(name, env);
+  if (raw === undefined) {
+    if (fallback === undefined) throw new EnvError(`Missing environment variable ${name}`);
+    return fallback;
+  }
+  const value = Number(raw);
+  if (!Number.isInteger(value)) {
+    throw new EnvError(
+      `Environment variable ${name} must be an integer, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
+}
+
+export function oneOfEnv<T extends string>(
+  name: string,
+  allowed: readonly T[],
+  fallback: T | undefined,
+  env: Env = process.env,
+): T {
+  const raw = optionalEnv(name, env) ?? fallback;
+  if (raw === undefined) throw new EnvError(`Missing environment variable ${name}`);
+  if (!allowed.includes(raw as T)) {
+    throw new EnvError(
+      `Environment variable ${name} must be one of ${allowed.join(', ')}, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return raw as T;
+}

