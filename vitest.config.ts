@@ -6,6 +6,7 @@ const localAws = {
   AWS_SECRET_ACCESS_KEY: 'local',
   AWS_REGION: 'us-east-1',
   AWS_NODEJS_VERSION_WARNING: '0',
+  POWERTOOLS_LOG_LEVEL: 'SILENT',
 };
 
 export default defineConfig({
@@ -15,6 +16,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['test/unit/**/*.test.ts'],
+          env: localAws,
         },
       },
       {

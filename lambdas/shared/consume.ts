@@ -1,0 +1,87 @@
+import type { KinesisStreamRecord } from 'aws-lambda';
+import type { Db } from './db.ts';
+import { parsePriceEvent, ValidationError } from './price-event.ts';
+import {
+  type ConsumerName,
+  insertRejected,
+  insertSilverBatch,
+  insertSilverRow,
+  type RecordMeta,
+  type RejectedRecord,
+  type SilverRow,
+} from './silver-store.ts';
+
+export interface DecodedRecord {
+  data: Buffer;
+  meta: RecordMeta;
+}
+
+export function decodeRecord(record: KinesisStreamRecord, receivedAt: Date): DecodedRecord {
+  const k = record.kinesis;
+  return {
+    data: Buffer.from(k.data, 'base64'),
+    meta: {
+      // eventID is "shardId-000000000000:<sequence number>"
+      shardId: record.eventID.split(':')[0] ?? 'unknown',
+      sequenceNumber: k.sequenceNumber,
+      partitionKey: k.partitionKey,
+      ingestedAt: new Date(Math.round(k.approximateArrivalTimestamp * 1000)),
+      receivedAt,
+    },
+  };
+}
+
+/** Sorts records into price rows and rejects; bad data is a reject, never an error. */
+export function classify(
+  records: DecodedRecord[],
+  now: number = Date.now(),
+): { rows: SilverRow[]; rejected: RejectedRecord[] } {
+  const rows: SilverRow[] = [];
+  const rejected: RejectedRecord[] = [];
+  for (const { data, meta } of records) {
+    try {
+      rows.push({ event: parsePriceEvent(data, now), meta });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      rejected.push({ meta, payload: data, reason: error.message });
+    }
+  }
+  return { rows, rejected };
+}
+
+export interface ConsumeResult {
+  written: number;
+  duplicates: number;
+  rejected: number;
+}
+
+/** The per-record path: one record, one statement. */
+export async function consumeOne(
+  db: Db,
+  consumer: ConsumerName,
+  record: DecodedRecord,
+): Promise<ConsumeResult> {
+  const { rows, rejected } = classify([record]);
+  const row = rows[0];
+  if (row) {
+    const inserted = await insertSilverRow(db, consumer, row);
+    return { written: inserted ? 1 : 0, duplicates: inserted ? 0 : 1, rejected: 0 };
+  }
+  await insertRejected(db, consumer, rejected);
+  return { written: 0, duplicates: 0, rejected: rejected.length };
+}
+
+/** The batched path: the whole batch, rejects included, in one statement. */
+export async function consumeBatch(
+  db: Db,
+  consumer: ConsumerName,
+  records: DecodedRecord[],
+): Promise<ConsumeResult> {
+  const { rows, rejected } = classify(records);
+  const counts = await insertSilverBatch(db, consumer, rows, rejected);
+  return {
+    written: counts.written,
+    duplicates: rows.length - counts.written,
+    rejected: rejected.length,
+  };
+}
