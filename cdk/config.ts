@@ -70,6 +70,17 @@ export interface PricestreamConfig {
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** CloudWatch namespace of the EMF metrics. Default `Pricestream`. */
   metricsNamespace: string;
+  /** The gold rollups. */
+  rollup: RollupConfig;
+}
+
+export interface RollupConfig {
+  /** Minutes between rollup runs (both granularities), 1–1440. Default 10. */
+  scheduleMinutes: number;
+  /** Whose silver rows feed gold: `realtime` (default) or `batch`. One consumer, so the two never double-count. */
+  sourceConsumer: 'realtime' | 'batch';
+  /** Function timeout in seconds. Default 300. */
+  timeoutSeconds: number;
 }
 
 export const DEFAULT_SYMBOLS = ['BTC-USD', 'ETH-USD', 'SOL-USD', 'ADA-USD', 'DOGE-USD'];
@@ -104,6 +115,7 @@ export const DEFAULT_CONFIG: PricestreamConfig = {
   databaseSsl: 'disable',
   logLevel: 'INFO',
   metricsNamespace: 'Pricestream',
+  rollup: { scheduleMinutes: 10, sourceConsumer: 'realtime', timeoutSeconds: 300 },
 };
 
 export class ConfigError extends Error {
@@ -166,6 +178,7 @@ export function parseConfig(raw: Raw): PricestreamConfig {
       d.metricsNamespace,
       /^[A-Za-z0-9._/#:-]{1,255}$/,
     ),
+    rollup: rollup(raw, d.rollup),
   };
   if (config.databaseUrl === undefined && config.databaseSecretArn === undefined) {
     throw new ConfigError(
@@ -264,6 +277,29 @@ function consumer(raw: Raw, key: 'realtime' | 'batch', defaults: ConsumerConfig)
     throw new ConfigError(at('maxRecordAgeSeconds'), 'must be -1 or between 60 and 604800');
   }
   return parsed;
+}
+
+function rollup(raw: Raw, defaults: RollupConfig): RollupConfig {
+  const value = raw.rollup ?? {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError('rollup', 'must be an object');
+  }
+  const r = value as Raw;
+  for (const sub of Object.keys(r)) {
+    if (!(sub in defaults)) throw new ConfigError(`rollup.${sub}`, 'unknown setting');
+  }
+  const at = (sub: string) => `rollup.${sub}`;
+  return {
+    scheduleMinutes: int(r, 'scheduleMinutes', defaults.scheduleMinutes, 1, 1440, at),
+    sourceConsumer: oneOf(
+      r,
+      'sourceConsumer',
+      defaults.sourceConsumer,
+      ['realtime', 'batch'] as const,
+      at,
+    ),
+    timeoutSeconds: int(r, 'timeoutSeconds', defaults.timeoutSeconds, 10, 900, at),
+  };
 }
 
 type Name = (key: string) => string;
