@@ -64,7 +64,7 @@ export interface PricestreamConfig {
   databaseUrl?: string | undefined;
   /** Secrets Manager secret (RDS JSON shape: host, port, username, password, dbname) for AWS. Wins over `databaseUrl`. */
   databaseSecretArn?: string | undefined;
-  /** `require` (default on AWS) or `disable` TLS to PostgreSQL. */
+  /** TLS to PostgreSQL: `require` (the default with a secret) or `disable` (the default with a URL). */
   databaseSsl: 'require' | 'disable';
   /** Powertools log level. Default INFO. */
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
@@ -170,7 +170,13 @@ export function parseConfig(raw: Raw): PricestreamConfig {
     batch: consumer(raw, 'batch', d.batch),
     databaseUrl: optionalStr(raw, 'databaseUrl'),
     databaseSecretArn: optionalStr(raw, 'databaseSecretArn'),
-    databaseSsl: oneOf(raw, 'databaseSsl', d.databaseSsl, ['require', 'disable'] as const),
+    // TLS by default when the database is a real one (given as a secret on AWS).
+    databaseSsl: oneOf(
+      raw,
+      'databaseSsl',
+      optionalStr(raw, 'databaseSecretArn') ? 'require' : d.databaseSsl,
+      ['require', 'disable'] as const,
+    ),
     logLevel: oneOf(raw, 'logLevel', d.logLevel, ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const),
     metricsNamespace: str(
       raw,

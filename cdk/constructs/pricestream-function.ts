@@ -1,0 +1,109 @@
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { ConfigError, type PricestreamConfig } from '../config.ts';
+import { LOCK_FILE, lambdaEntry, REPO_ROOT } from '../paths.ts';
+
+export interface PricestreamFunctionProps {
+  /** The folder under `lambdas/` whose `index.ts` exports `handler`; also the Powertools service name. */
+  readonly name: string;
+  readonly config: PricestreamConfig;
+  /** Function timeout. */
+  readonly timeout: Duration;
+  /** Memory in MB. @default 256 */
+  readonly memorySize?: number;
+  /** Variables on top of the ones every function gets. @default none */
+  readonly environment?: Record<string, string>;
+  /**
+   * A folder shipped as `sql/` next to `index.mjs`, where `lambdas/shared/sql.ts` looks
+   * first (`new URL('./sql/', import.meta.url)`). @default nothing shipped
+   */
+  readonly sqlDir?: string;
+  readonly description?: string;
+}
+
+/**
+ * A function of this project: Node.js 22 on arm64, bundled by esbuild as ESM with
+ * source maps, a two-week log group that goes away with the stack, and the
+ * Powertools variables set. The handler is `lambdas/<name>/index.ts`.
+ */
+export class PricestreamFunction extends NodejsFunction {
+  constructor(scope: Construct, id: string, props: PricestreamFunctionProps) {
+    const { name, config } = props;
+    super(scope, id, {
+      entry: lambdaEntry(name),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: LOCK_FILE,
+      runtime: Runtime.NODEJS_22_X,
+      architecture: Architecture.ARM_64,
+      timeout: props.timeout,
+      memorySize: props.memorySize ?? 256,
+      description: props.description,
+      logGroup: new LogGroup(scope, `${id}Logs`, {
+        retention: RetentionDays.TWO_WEEKS,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        LOG_LEVEL: config.logLevel,
+        POWERTOOLS_SERVICE_NAME: name,
+        POWERTOOLS_METRICS_NAMESPACE: config.metricsNamespace,
+        ...props.environment,
+      },
+      bundling: {
+        format: OutputFormat.ESM,
+        target: 'node22',
+        sourceMap: true,
+        sourcesContent: false,
+        minify: true,
+        mainFields: ['module', 'main'],
+        // ESM output has no `require`; CommonJS dependencies (pg) still call it.
+        banner:
+          "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
+        // The SDK v3 is in the Node.js 22 runtime; pg-native is pg's optional native binding.
+        externalModules: ['@aws-sdk/*', 'pg-native'],
+        commandHooks: props.sqlDir === undefined ? undefined : shipFolder(props.sqlDir, 'sql'),
+      },
+    });
+  }
+}
+
+/** Copies `source` into the bundle as `<name>/` (POSIX shell, as local esbuild bundling runs it). */
+function shipFolder(source: string, name: string): ICommandHooks {
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir, outputDir) => [
+      `mkdir -p "${outputDir}/${name}"`,
+      `cp -R "${source}/." "${outputDir}/${name}"`,
+    ],
+  };
+}
+
+/** Secrets Manager ARNs end in the name plus `-` and six random characters. */
+const COMPLETE_SECRET_ARN = /^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:.+-[A-Za-z0-9]{6}$/;
+
+/**
+ * Points a function at PostgreSQL: `DATABASE_SECRET_ARN` plus read access to exactly
+ * that secret when one is configured (AWS), otherwise `DATABASE_URL` (local, LocalStack);
+ * and `DATABASE_SSL` either way.
+ */
+export function bindDatabase(fn: NodejsFunction, config: PricestreamConfig): void {
+  if (config.databaseSecretArn !== undefined) {
+    if (!COMPLETE_SECRET_ARN.test(config.databaseSecretArn)) {
+      throw new ConfigError(
+        'databaseSecretArn',
+        'must be the complete secret ARN, ending in the 6-character suffix Secrets Manager adds',
+      );
+    }
+    fn.addEnvironment('DATABASE_SECRET_ARN', config.databaseSecretArn);
+    Secret.fromSecretCompleteArn(fn, 'DatabaseSecret', config.databaseSecretArn).grantRead(fn);
+  } else if (config.databaseUrl !== undefined) {
+    fn.addEnvironment('DATABASE_URL', config.databaseUrl);
+  }
+  fn.addEnvironment('DATABASE_SSL', config.databaseSsl);
+}

@@ -1,0 +1,222 @@
+import { join } from 'node:path';
+import {
+  CfnOutput,
+  CustomResource,
+  Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+} from 'aws-cdk-lib';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Stream, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
+import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { Provider } from 'aws-cdk-lib/custom-resources';
+import type { Construct } from 'constructs';
+import type { ConsumerConfig, PricestreamConfig } from './config.ts';
+import { bindDatabase, PricestreamFunction } from './constructs/pricestream-function.ts';
+import { hashMigrations } from './migrations-hash.ts';
+import { SQL_DIR } from './paths.ts';
+
+export interface PricestreamStackProps extends StackProps {
+  readonly config: PricestreamConfig;
+  /**
+   * The SQL folder shipped with the database functions; its `migrations/` are hashed
+   * into the migrations custom resource. @default `<repo>/sql`
+   */
+  readonly sqlDir?: string;
+}
+
+/**
+ * The whole pipeline, in the order data flows through it:
+ *
+ *   schedule ─▶ fetch-prices ─▶ Kinesis "prices" ─┬─▶ realtime-consumer (batch 1)   ─▶ PostgreSQL
+ *                                                 └─▶ batch-consumer (batch 1000, 15 s) ─▶ PostgreSQL
+ *
+ * with the database schema applied by a migrations custom resource before any of it runs.
+ */
+export class PricestreamStack extends Stack {
+  readonly stream: Stream;
+  readonly fetchPrices: PricestreamFunction;
+  readonly realtimeConsumer: PricestreamFunction;
+  readonly batchConsumer: PricestreamFunction;
+  readonly migrate: PricestreamFunction;
+  readonly migrations: CustomResource;
+
+  private readonly config: PricestreamConfig;
+  private readonly sqlDir: string;
+
+  constructor(scope: Construct, id: string, props: PricestreamStackProps) {
+    super(scope, id, props);
+    this.config = props.config;
+    this.sqlDir = props.sqlDir ?? SQL_DIR;
+
+    this.stream = this.priceStream();
+    const { fn: fetchPrices, schedule } = this.producer(this.stream);
+    this.fetchPrices = fetchPrices;
+
+    const realtime = this.consumer('Realtime', 'realtime-consumer', this.config.realtime);
+    const batch = this.consumer('Batch', 'batch-consumer', this.config.batch);
+    this.realtimeConsumer = realtime.fn;
+    this.batchConsumer = batch.fn;
+
+    const schema = this.databaseSchema();
+    this.migrate = schema.fn;
+    this.migrations = schema.migrations;
+    // The tables exist before the first record is fetched or consumed.
+    for (const dependent of [schedule, realtime.fn, batch.fn]) {
+      dependent.node.addDependency(this.migrations);
+    }
+
+    // Later stages (gold rollup schedules, the CloudWatch dashboard, optional Timestream)
+    // go here, each as one more private method reading the same configuration.
+    this.outputs(realtime.deadLetterQueue, batch.deadLetterQueue);
+  }
+
+  /** The Kinesis stream both consumers read; records are keyed by symbol. */
+  private priceStream(): Stream {
+    const { streamName, streamMode, shardCount, retentionHours } = this.config;
+    return new Stream(this, 'Prices', {
+      streamName,
+      ...(streamMode === 'on-demand'
+        ? { streamMode: StreamMode.ON_DEMAND }
+        : { streamMode: StreamMode.PROVISIONED, shardCount }),
+      retentionPeriod: Duration.hours(retentionHours),
+      encryption: StreamEncryption.MANAGED,
+      // Records are transient and the name is fixed: a retained stream would block the next deploy.
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+  }
+
+  /** fetch-prices, invoked every `fetchScheduleMinutes`, ticking every `pollIntervalSeconds` inside. */
+  private producer(stream: Stream): { fn: PricestreamFunction; schedule: Rule } {
+    const c = this.config;
+    const periodSeconds = c.fetchScheduleMinutes * 60;
+    const fn = new PricestreamFunction(this, 'FetchPrices', {
+      name: 'fetch-prices',
+      config: c,
+      description: 'Fetches prices and puts them on the stream',
+      // One invocation covers one schedule period; the margin lets the last tick finish.
+      timeout: Duration.seconds(periodSeconds + 15),
+      memorySize: 256,
+      environment: {
+        STREAM_NAME: stream.streamName,
+        SYMBOLS: c.symbols.join(','),
+        PRICE_SOURCE: c.priceSource,
+        COINBASE_BASE_URL: c.coinbaseBaseUrl,
+        COINBASE_TIMEOUT_MS: String(c.coinbaseTimeoutMs),
+        POLL_INTERVAL_SECONDS: String(c.pollIntervalSeconds),
+        SCHEDULE_PERIOD_SECONDS: String(periodSeconds),
+        SIM_SEED: String(c.simSeed),
+      },
+    });
+    stream.grantWrite(fn);
+
+    const schedule = new Rule(this, 'FetchSchedule', {
+      description: 'Starts fetch-prices once per schedule period',
+      schedule: Schedule.rate(Duration.minutes(c.fetchScheduleMinutes)),
+      targets: [new LambdaFunction(fn)],
+    });
+    return { fn, schedule };
+  }
+
+  /**
+   * A consumer of the price stream with its event source mapping and dead-letter queue.
+   * Both consumers are built here, so they differ only in their settings.
+   */
+  private consumer(
+    prefix: 'Realtime' | 'Batch',
+    name: string,
+    settings: ConsumerConfig,
+  ): { fn: PricestreamFunction; deadLetterQueue: Queue } {
+    const fn = new PricestreamFunction(this, `${prefix}Consumer`, {
+      name,
+      config: this.config,
+      description: `Writes price records to PostgreSQL (${prefix.toLowerCase()} consumer)`,
+      timeout: Duration.seconds(settings.timeoutSeconds),
+      memorySize: settings.memoryMb,
+      sqlDir: this.sqlDir,
+    });
+    bindDatabase(fn, this.config);
+
+    const deadLetterQueue = new Queue(this, `${prefix}DeadLetterQueue`, {
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+
+    fn.addEventSource(
+      new KinesisEventSource(this.stream, {
+        batchSize: settings.batchSize,
+        maxBatchingWindow:
+          settings.batchingWindowSeconds > 0
+            ? Duration.seconds(settings.batchingWindowSeconds)
+            : undefined,
+        parallelizationFactor: settings.parallelizationFactor,
+        // -1 (retry until the record expires) is a value CloudFormation takes as is.
+        retryAttempts: settings.maxRetryAttempts,
+        // -1 (never too old) is CloudFormation's default; a Duration cannot say it, so omit it.
+        maxRecordAge:
+          settings.maxRecordAgeSeconds === -1
+            ? undefined
+            : Duration.seconds(settings.maxRecordAgeSeconds),
+        bisectBatchOnError: settings.bisectOnError,
+        startingPosition: StartingPosition[settings.startingPosition],
+        reportBatchItemFailures: true,
+        onFailure: new SqsDlq(deadLetterQueue),
+      }),
+    );
+    return { fn, deadLetterQueue };
+  }
+
+  /**
+   * The PostgreSQL schema: the migrate function runs on every deploy whose SQL changed,
+   * because the custom resource's MigrationsHash property changes with it.
+   */
+  private databaseSchema(): {
+    fn: PricestreamFunction;
+    migrations: CustomResource;
+  } {
+    const fn = new PricestreamFunction(this, 'Migrate', {
+      name: 'migrate',
+      config: this.config,
+      description: 'Applies the SQL migrations (custom resource handler)',
+      timeout: Duration.minutes(5),
+      sqlDir: this.sqlDir,
+    });
+    bindDatabase(fn, this.config);
+
+    const provider = new Provider(this, 'MigrateProvider', {
+      onEventHandler: fn,
+      logGroup: new LogGroup(this, 'MigrateProviderLogs', {
+        retention: RetentionDays.TWO_WEEKS,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+    });
+    const migrations = new CustomResource(this, 'Migrations', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::Migrations',
+      properties: { MigrationsHash: hashMigrations(join(this.sqlDir, 'migrations')) },
+    });
+    return { fn, migrations };
+  }
+
+  private outputs(realtimeDlq: Queue, batchDlq: Queue): void {
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+    output('StreamName', this.stream.streamName, 'Kinesis stream of price events');
+    output('StreamArn', this.stream.streamArn, 'Kinesis stream of price events');
+    output(
+      'RealtimeDeadLetterQueueUrl',
+      realtimeDlq.queueUrl,
+      'Records the realtime consumer gave up on',
+    );
+    output('BatchDeadLetterQueueUrl', batchDlq.queueUrl, 'Records the batch consumer gave up on');
+    output('FetchPricesFunctionName', this.fetchPrices.functionName, 'fetch-prices');
+    output('RealtimeConsumerFunctionName', this.realtimeConsumer.functionName, 'realtime-consumer');
+    output('BatchConsumerFunctionName', this.batchConsumer.functionName, 'batch-consumer');
+    output('MigrateFunctionName', this.migrate.functionName, 'migrate');
+  }
+}

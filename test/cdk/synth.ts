@@ -1,0 +1,88 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { parseConfig } from '../../cdk/config.ts';
+import { PricestreamStack } from '../../cdk/pricestream-stack.ts';
+
+export const LOCAL_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:54329/pricestream';
+export const SECRET_ARN =
+  'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pricestream-db-AbC123';
+
+const cache = new Map<string, Template>();
+
+/**
+ * Synthesizes the stack from a partial configuration, without bundling the functions.
+ * Templates of the repository's migrations are cached per configuration: they are read-only.
+ */
+export function synth(
+  raw: Record<string, unknown> = {},
+  options: { sqlDir?: string } = {},
+): Template {
+  if (options.sqlDir !== undefined) return synthOnce(raw, options);
+  const key = JSON.stringify(raw);
+  let template = cache.get(key);
+  if (template === undefined) {
+    template = synthOnce(raw, options);
+    cache.set(key, template);
+  }
+  return template;
+}
+
+function synthOnce(raw: Record<string, unknown>, options: { sqlDir?: string }): Template {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const config = parseConfig({ databaseUrl: LOCAL_DATABASE_URL, ...raw });
+  const stack = new PricestreamStack(app, 'Test', {
+    config,
+    ...(options.sqlDir ? { sqlDir: options.sqlDir } : {}),
+  });
+  return Template.fromStack(stack);
+}
+
+type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };
+
+/** The one resource of `type` whose logical id is `name` or `name<hash>` (`name` is the construct path). */
+export function resource(template: Template, type: string, name: string): [string, Resource] {
+  const matches = Object.entries(template.findResources(type) as Record<string, Resource>).filter(
+    ([id]) => new RegExp(`^${name}([0-9A-F]{8})?$`).test(id),
+  );
+  if (matches.length !== 1) {
+    throw new Error(`expected one ${type} named ${name}, found ${matches.length}`);
+  }
+  return matches[0] as [string, Resource];
+}
+
+/** The project's functions (the ones with a Powertools service name), by service name. */
+export function projectFunctions(template: Template): Map<string, [string, Resource]> {
+  const found = new Map<string, [string, Resource]>();
+  for (const [id, fn] of Object.entries(
+    template.findResources('AWS::Lambda::Function') as Record<string, Resource>,
+  )) {
+    const env = environmentOf(fn);
+    const service = env.POWERTOOLS_SERVICE_NAME;
+    if (typeof service === 'string') found.set(service, [id, fn]);
+  }
+  return found;
+}
+
+export function environmentOf(fn: Resource): Record<string, unknown> {
+  const env = fn.Properties.Environment as { Variables?: Record<string, unknown> } | undefined;
+  return env?.Variables ?? {};
+}
+
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
+
+/** The IAM statements attached to the role of the function with logical id `functionId`. */
+export function statementsOf(template: Template, functionId: string): Statement[] {
+  const fn = template.toJSON().Resources[functionId] as Resource;
+  const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const policies = Object.values(
+    template.findResources('AWS::IAM::Policy') as Record<string, Resource>,
+  );
+  return policies
+    .filter((p) => (p.Properties.Roles as Array<{ Ref: string }>).some((r) => r.Ref === roleId))
+    .flatMap((p) => (p.Properties.PolicyDocument as { Statement: Statement[] }).Statement);
+}
+
+/** Every IAM action granted to the role of the function with logical id `functionId`. */
+export function actionsOf(template: Template, functionId: string): string[] {
+  return statementsOf(template, functionId).flatMap((s) => [s.Action].flat());
+}
