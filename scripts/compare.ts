@@ -1,0 +1,149 @@
+/**
+ * npm run compare: the realtime and batch consumers side by side over a window
+ * of silver.prices. See `npm run compare -- --help`.
+ */
+import { parseArgs } from 'node:util';
+import type pg from 'pg';
+import { createPool } from '../lambdas/shared/db.ts';
+import { ENV, oneOfEnv, optionalEnv } from '../lambdas/shared/env.ts';
+import { compareConsumers, totalRecords } from '../lambdas/shared/report/compare.ts';
+import { describeDatabaseError, serverOf } from '../lambdas/shared/report/database-errors.ts';
+import { renderReport } from '../lambdas/shared/report/render.ts';
+import {
+  type Bound,
+  checkBounds,
+  parseBound,
+  WindowError,
+} from '../lambdas/shared/report/window.ts';
+
+const EXIT = {
+  ok: 0,
+  noRows: 1,
+  badArguments: 2,
+  unreachable: 3,
+  notMigrated: 4,
+  failed: 5,
+} as const;
+
+const LOCAL_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:54329/pricestream';
+
+const USAGE = `Usage: npm run compare -- [--since 5m] [--until now] [--json]
+
+Compares the realtime (per-record) and batch (batching-window) consumers over
+the rows of silver.prices whose processed_at falls in [since, until).
+
+  --since <t>   window start: a duration before now (30s, 5m, 2h, 1d) or an
+                ISO time (2026-05-01T12:00:00Z; UTC unless it has an offset).
+                Default 5m.
+  --until <t>   window end, same forms, or "now". Default now.
+  --json        print the report as JSON (shape: version 1, see README).
+  -h, --help    show this help.
+
+Durations are measured from the database's clock. Percentiles use
+PostgreSQL percentile_cont (interpolated). Database: DATABASE_URL, else
+${LOCAL_DATABASE_URL} (set DATABASE_SSL=require for TLS).
+
+Exit codes: 0 report printed; 1 no rows in the window; 2 bad arguments;
+3 PostgreSQL unreachable or refused the login; 4 silver.prices missing
+(not migrated); 5 a report query failed.`;
+
+interface Options {
+  since: Bound;
+  until: Bound;
+  json: boolean;
+}
+
+class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+function parseOptions(argv: string[]): Options | 'help' {
+  let values: { since?: string; until?: string; json?: boolean; help?: boolean };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        since: { type: 'string' },
+        until: { type: 'string' },
+        json: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values.help) return 'help';
+  const since = parseBound('--since', values.since ?? '5m');
+  const until = parseBound('--until', values.until ?? 'now');
+  checkBounds(since, until);
+  return { since, until, json: values.json ?? false };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let options: Options | 'help';
+  try {
+    options = parseOptions(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError || error instanceof WindowError)) throw error;
+    process.stderr.write(`${error.message} (see --help)\n`);
+    return EXIT.badArguments;
+  }
+  if (options === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return EXIT.ok;
+  }
+
+  const databaseUrl = optionalEnv(ENV.databaseUrl) ?? LOCAL_DATABASE_URL;
+  let pool: pg.Pool;
+  try {
+    const ssl = oneOfEnv(ENV.databaseSsl, ['require', 'disable'] as const, 'disable') === 'require';
+    pool = await createPool({ kind: 'url', url: databaseUrl, ssl }, 1);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    return EXIT.badArguments;
+  }
+
+  let report: Awaited<ReturnType<typeof compareConsumers>>;
+  try {
+    const client = await pool.connect();
+    try {
+      // One snapshot for every query, so the tables agree with each other
+      // while the pipeline keeps writing.
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      report = await compareConsumers(client, options);
+      await client.query('COMMIT');
+    } finally {
+      client.release(true);
+    }
+  } catch (error) {
+    if (error instanceof WindowError) {
+      process.stderr.write(`${error.message}\n`);
+      return EXIT.badArguments;
+    }
+    const { problem, message } = describeDatabaseError(error, databaseUrl);
+    process.stderr.write(`${message}\n`);
+    return problem === 'unreachable'
+      ? EXIT.unreachable
+      : problem === 'not-migrated'
+        ? EXIT.notMigrated
+        : EXIT.failed;
+  } finally {
+    await pool.end();
+  }
+
+  if (totalRecords(report) === 0) {
+    process.stderr.write(
+      `No rows in silver.prices between ${report.window.since} and ${report.window.until} ` +
+        `(${serverOf(databaseUrl).hostPort}): is \`npm start\` running? Try a longer --since.\n`,
+    );
+    return EXIT.noRows;
+  }
+  process.stdout.write(
+    options.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderReport(report)}\n`,
+  );
+  return EXIT.ok;
+}
+
+process.exitCode = await main(process.argv.slice(2));
