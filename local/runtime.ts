@@ -1,0 +1,455 @@
+/**
+ * The embedded local runtime: runs a synthesized stack on this machine.
+ * Synthesizes (optionally), starts or connects to PostgreSQL and Kinesis,
+ * creates the streams, runs the custom resources (migrations) and then the
+ * functions, wired as the template says: schedules and event source mappings.
+ */
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import pg from 'pg';
+import type { BackoffOptions } from './backoff.ts';
+import { CheckpointStore } from './checkpoints.ts';
+import { runCustomResources } from './custom-resources.ts';
+import { DeadLetterStore } from './dead-letter.ts';
+import { KinesisEventSourceMapping } from './event-source-mapping.ts';
+import { createRuntimeKinesisClient } from './kinesis-client.ts';
+import { LambdaHost } from './lambda-host.ts';
+import { type RunningServices, startServices } from './local-services.ts';
+import { CHECKPOINT_TABLE, DEAD_LETTER_TABLE, ensureLocalSchema } from './local-sql.ts';
+import {
+  type RuntimeEventMap,
+  RuntimeEvents,
+  type RuntimeListener,
+  type RuntimeListeners,
+} from './runtime-events.ts';
+import { Scheduler } from './scheduler.ts';
+import {
+  buildStackModel,
+  type EventSourceMappingModel,
+  type FunctionModel,
+  type ScheduleRuleModel,
+  type StackModel,
+  type StreamModel,
+} from './stack-model.ts';
+import { ensureStreams } from './streams.ts';
+import { synthesize } from './synth.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION, readStackArtifact } from './template.ts';
+
+export const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export interface LocalRuntimeOptions {
+  /** Where cdk.json is. Default: this repository. */
+  projectDir?: string;
+  /** Cloud assembly directory. Default PRICESTREAM_CDK_OUT or `cdk.out`, relative to projectDir. */
+  cdkOut?: string;
+  /** Run `cdk synth` first. Default true; false reuses the existing cloud assembly. */
+  synth?: boolean;
+  /** The stack to run when the assembly has several. */
+  stackName?: string;
+  /** Embedded servers keep their data here. Default PRICESTREAM_DATA_DIR or `.data`. */
+  dataDir?: string;
+  /** External PostgreSQL. Default DATABASE_URL; when unset, embedded PostgreSQL is started. */
+  databaseUrl?: string;
+  /** Embedded PostgreSQL port. Default PRICESTREAM_PG_PORT or 54329. */
+  postgresPort?: number;
+  /** Database of the embedded server. Default `pricestream`. */
+  database?: string;
+  /** External Kinesis. Default AWS_ENDPOINT_URL_KINESIS; when unset, kinesis-local is started. */
+  kinesisEndpoint?: string;
+  /** kinesis-local port. Default PRICESTREAM_KINESIS_PORT or 4568. */
+  kinesisPort?: number;
+  /** Default us-east-1. */
+  region?: string;
+  /** Default 000000000000. */
+  account?: string;
+  /**
+   * Extra environment per function, applied last: keyed by short name
+   * (`FetchPrices`), logical id or function name, e.g.
+   * `{ FetchPrices: { PRICE_SOURCE: 'sim' } }`, or computed per function.
+   */
+  functionEnv?: FunctionEnvOverrides;
+  /** Run schedule rules. Default true; a function decides per rule and target. */
+  schedules?: boolean | ((rule: ScheduleRuleModel, fn: FunctionModel) => boolean);
+  /** Multiplies schedule periods (tests): 0.001 turns rate(1 minute) into 60 ms. Default 1. */
+  scheduleTimeScale?: number;
+  /** Run event source mappings. Default true; a function decides per mapping. */
+  eventSourceMappings?: boolean | ((mapping: EventSourceMappingModel) => boolean);
+  /** Run custom resources (migrations) before the rest. Default true. */
+  customResources?: boolean;
+  /** GetRecords interval on an idle shard, ms. Default 1000 (like Lambda). */
+  pollIntervalMs?: number;
+  /** Retry delays of failed batches and bookkeeping writes. Default 500 ms doubling to 10 s. */
+  retryBackoff?: BackoffOptions;
+  /** How often mappings look for new shards, ms. Default 30,000. */
+  shardRefreshMs?: number;
+  /** How long stop() lets running invocations finish, ms. Default 10,000. */
+  shutdownGraceMs?: number;
+  /** Subscribed before anything starts, so start-up output is seen too. */
+  listeners?: RuntimeListeners;
+  /** Forwarded output of `cdk synth` and the embedded servers. */
+  onServiceLog?: (source: 'synth' | 'postgres' | 'kinesis', line: string) => void;
+  /** Where the defaults above are read from. Default process.env. */
+  env?: Record<string, string | undefined>;
+}
+
+export type FunctionEnvOverrides =
+  | Record<string, Record<string, string>>
+  | ((fn: FunctionModel) => Record<string, string> | undefined);
+
+export interface RuntimeSettings {
+  projectDir: string;
+  cdkOut: string;
+  dataDir: string;
+  databaseUrl: string | undefined;
+  kinesisEndpoint: string | undefined;
+  postgresPort: number;
+  kinesisPort: number;
+  database: string;
+  region: string;
+  account: string;
+}
+
+/** Options and environment variables, merged: options win. */
+export function resolveSettings(options: LocalRuntimeOptions): RuntimeSettings {
+  const env = options.env ?? process.env;
+  const projectDir = options.projectDir ?? PROJECT_DIR;
+  const port = (value: number | undefined, name: string, fallback: number) => {
+    if (value !== undefined) return value;
+    const raw = env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const parsed = Number(raw);
+    if (!Number.isInteger(parsed) || parsed < 1 || parsed > 65_535) {
+      throw new Error(`${name} must be a port number, got ${JSON.stringify(raw)}`);
+    }
+    return parsed;
+  };
+  const nonEmpty = (value: string | undefined) =>
+    value === undefined || value === '' ? undefined : value;
+  return {
+    projectDir,
+    cdkOut: path.resolve(
+      projectDir,
+      options.cdkOut ?? nonEmpty(env.PRICESTREAM_CDK_OUT) ?? 'cdk.out',
+    ),
+    dataDir: path.resolve(
+      projectDir,
+      options.dataDir ?? nonEmpty(env.PRICESTREAM_DATA_DIR) ?? '.data',
+    ),
+    databaseUrl: options.databaseUrl ?? nonEmpty(env.DATABASE_URL),
+    kinesisEndpoint: options.kinesisEndpoint ?? nonEmpty(env.AWS_ENDPOINT_URL_KINESIS),
+    postgresPort: port(options.postgresPort, 'PRICESTREAM_PG_PORT', 54329),
+    kinesisPort: port(options.kinesisPort, 'PRICESTREAM_KINESIS_PORT', 4568),
+    database: options.database ?? 'pricestream',
+    region: options.region ?? LOCAL_REGION,
+    account: options.account ?? LOCAL_ACCOUNT,
+  };
+}
+
+export interface LocalFunction {
+  /** Short name, used in logs and by invoke(). */
+  name: string;
+  logicalId: string;
+  functionName: string;
+  arn: string;
+  /** Whether the runtime runs it; see notHostedBecause otherwise. */
+  hosted: boolean;
+  notHostedBecause: string | undefined;
+  /** The environment its execution environments get (before Lambda's reserved variables). */
+  environment: Readonly<Record<string, string>>;
+}
+
+export interface LocalRuntime {
+  readonly stackName: string;
+  readonly cdkOut: string;
+  readonly databaseUrl: string;
+  readonly kinesisEndpoint: string;
+  readonly region: string;
+  readonly account: string;
+  /** `local_runtime.dead_letters`: the mappings' on-failure destination. */
+  readonly deadLetterTable: string;
+  readonly checkpointTable: string;
+  /** Process ids of the servers this runtime started (undefined: external or not started). */
+  readonly pids: { postgres: number | undefined; kinesis: number | undefined };
+  readonly model: StackModel;
+  readonly streams: readonly StreamModel[];
+  readonly functions: readonly LocalFunction[];
+  readonly mappings: readonly KinesisEventSourceMapping[];
+  /** Invokes a hosted function (by short name, logical id or function name) and returns its result. */
+  invoke(fn: string, event: unknown): Promise<unknown>;
+  on<K extends keyof RuntimeEventMap>(kind: K, listener: RuntimeListener<K>): () => void;
+  /**
+   * Stops schedules and pollers, lets running invocations finish (bounded by
+   * shutdownGraceMs), ends the execution environments, then stops the servers
+   * it started. Safe to call twice.
+   */
+  stop(): Promise<void>;
+}
+
+export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
+  const settings = resolveSettings(options);
+  const events = new RuntimeEvents();
+  if (options.listeners) events.subscribe(options.listeners);
+  const cleanups: Array<() => Promise<void>> = [];
+  const graceMs = options.shutdownGraceMs ?? 10_000;
+  // One grace period for the whole stop, shared by mappings and scheduled invocations.
+  let stopDeadline = Number.POSITIVE_INFINITY;
+  const remainingGrace = () => Math.max(0, stopDeadline - Date.now());
+  const cleanUp = async () => {
+    stopDeadline = Date.now() + graceMs;
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch((error) =>
+        events.notice('error', 'runtime', `while stopping: ${String(error)}`),
+      );
+    }
+  };
+
+  try {
+    const [synthResult, servicesResult] = await Promise.allSettled([
+      options.synth === false
+        ? Promise.resolve()
+        : synthesize({
+            projectDir: settings.projectDir,
+            outDir: settings.cdkOut,
+            onLine: (line) => options.onServiceLog?.('synth', line),
+          }),
+      startServices(settings, options.onServiceLog),
+    ]);
+    if (servicesResult.status === 'fulfilled') cleanups.push(servicesResult.value.stop);
+    if (synthResult.status === 'rejected') throw synthResult.reason;
+    if (servicesResult.status === 'rejected') throw servicesResult.reason;
+    const services: RunningServices = servicesResult.value;
+
+    const artifact = await readStackArtifact(settings.cdkOut, options.stackName);
+    const model = buildStackModel(artifact, { region: settings.region, account: settings.account });
+    for (const warning of model.warnings) events.notice('warn', 'runtime', warning);
+
+    const pool = new pg.Pool({ connectionString: services.databaseUrl, max: 4 });
+    // An idle client losing its server (a restart) must not crash the runtime.
+    pool.on('error', () => {});
+    cleanups.push(() => pool.end());
+    await ensureLocalSchema(pool);
+
+    const kinesis = createRuntimeKinesisClient(services.kinesisEndpoint, settings.region);
+    cleanups.push(async () => kinesis.destroy());
+    await ensureStreams(kinesis, model.streams, events);
+
+    const host = new LambdaHost(events);
+    const functions = model.functions.map((fn) =>
+      describeFunction(fn, services, settings, options.functionEnv ?? {}),
+    );
+    for (const [i, fn] of model.functions.entries()) {
+      const local = functions[i] as LocalFunction;
+      if (!fn.code) {
+        if (!fn.userOnEventFunctionArn) {
+          events.notice(
+            'info',
+            'runtime',
+            `function ${fn.displayName} not run locally: ${fn.notHostedBecause}`,
+          );
+        }
+        continue;
+      }
+      host.register({
+        name: fn.displayName,
+        functionName: fn.functionName,
+        arn: fn.arn,
+        entryFile: fn.code.entryFile,
+        handlerPath: fn.code.handlerPath,
+        environment: local.environment,
+        timeoutSeconds: fn.timeoutSeconds,
+        memoryMb: fn.memoryMb,
+        logGroupName: fn.logGroupName,
+        region: settings.region,
+        ...(fn.reservedConcurrency ? { reservedConcurrency: fn.reservedConcurrency } : {}),
+      });
+    }
+    let mappings: KinesisEventSourceMapping[] = [];
+    cleanups.push(async () => {
+      await host.drain(remainingGrace());
+      await host.stop();
+      // Consumers still waiting on an invocation end once the Workers are gone.
+      await Promise.all(mappings.map((mapping) => mapping.closed()));
+    });
+
+    if (options.customResources !== false) {
+      await runCustomResources(model, (fn, event) => host.invoke(fn.displayName, event), events);
+    }
+
+    mappings = await startMappings(model, options, {
+      host,
+      kinesis,
+      events,
+      checkpoints: new CheckpointStore(pool),
+      deadLetters: new DeadLetterStore(pool),
+      region: settings.region,
+    });
+    // Mappings stop before the host: running batches may finish and checkpoint.
+    cleanups.push(async () => {
+      await Promise.all(mappings.map((mapping) => mapping.stop(remainingGrace())));
+    });
+
+    const scheduler = new Scheduler({
+      rules: model.rules,
+      region: settings.region,
+      account: settings.account,
+      events,
+      ...(options.scheduleTimeScale !== undefined ? { timeScale: options.scheduleTimeScale } : {}),
+      include: (rule, logicalId) => {
+        const fn = model.functions.find((f) => f.logicalId === logicalId);
+        if (!fn?.code) return false;
+        const choice = options.schedules ?? true;
+        return typeof choice === 'function' ? choice(rule, fn) : choice;
+      },
+      invoke: (logicalId, event) => {
+        const fn = model.functions.find((f) => f.logicalId === logicalId);
+        return fn
+          ? host.invoke(fn.displayName, event)
+          : Promise.reject(new Error(`no function ${logicalId}`));
+      },
+    });
+    scheduler.start();
+    cleanups.push(async () => scheduler.stop());
+
+    let stopping: Promise<void> | undefined;
+    return {
+      stackName: model.stackName,
+      cdkOut: settings.cdkOut,
+      databaseUrl: services.databaseUrl,
+      kinesisEndpoint: services.kinesisEndpoint,
+      region: settings.region,
+      account: settings.account,
+      deadLetterTable: DEAD_LETTER_TABLE,
+      checkpointTable: CHECKPOINT_TABLE,
+      pids: { postgres: services.postgresPid, kinesis: services.kinesisPid },
+      model,
+      streams: model.streams,
+      functions,
+      mappings,
+      invoke: (name, event) => host.invoke(resolveFunctionName(functions, name), event),
+      on: (kind, listener) => events.on(kind, listener),
+      stop: () => {
+        // Cleanups run in reverse: scheduler, mappings (grace for running
+        // batches), Lambda host (drain, then end the Workers), Kinesis
+        // client, pool, servers.
+        stopping ??= cleanUp();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await cleanUp();
+    throw error;
+  }
+}
+
+async function startMappings(
+  model: StackModel,
+  options: LocalRuntimeOptions,
+  deps: {
+    host: LambdaHost;
+    kinesis: KinesisClient;
+    events: RuntimeEvents;
+    checkpoints: CheckpointStore;
+    deadLetters: DeadLetterStore;
+    region: string;
+  },
+): Promise<KinesisEventSourceMapping[]> {
+  const mappings: KinesisEventSourceMapping[] = [];
+  const choice = options.eventSourceMappings ?? true;
+  for (const mapping of model.mappings) {
+    const fn = model.functions.find((f) => f.logicalId === mapping.functionLogicalId);
+    if (!fn?.code) {
+      deps.events.notice(
+        'warn',
+        'runtime',
+        `mapping ${mapping.logicalId}: its function cannot run locally; skipped`,
+      );
+      continue;
+    }
+    if (!mapping.enabled) {
+      deps.events.notice(
+        'info',
+        'runtime',
+        `mapping ${mapping.logicalId} is disabled in the template`,
+      );
+      continue;
+    }
+    if (!(typeof choice === 'function' ? choice(mapping) : choice)) continue;
+    const stream = model.streams.find((s) => s.name === mapping.streamName);
+    const esm = new KinesisEventSourceMapping({
+      model: mapping,
+      fn,
+      region: deps.region,
+      retentionHours: stream?.retentionHours ?? 24,
+      kinesis: deps.kinesis,
+      invoke: (event) => deps.host.invoke(fn.displayName, event),
+      checkpoints: deps.checkpoints,
+      deadLetters: deps.deadLetters,
+      events: deps.events,
+      options: {
+        pollIntervalMs: options.pollIntervalMs ?? 1000,
+        backoff: options.retryBackoff ?? {},
+        shardRefreshMs: options.shardRefreshMs ?? 30_000,
+      },
+    });
+    mappings.push(esm);
+  }
+  // Started only once all are built, so a failure leaves nothing half-running.
+  try {
+    for (const esm of mappings) await esm.start();
+  } catch (error) {
+    await Promise.all(mappings.map((esm) => esm.stop(0)));
+    throw error;
+  }
+  return mappings;
+}
+
+/** The function's environment: template variables, local wiring, then the caller's overrides. */
+function describeFunction(
+  fn: FunctionModel,
+  services: RunningServices,
+  settings: RuntimeSettings,
+  overrides: FunctionEnvOverrides,
+): LocalFunction {
+  const extra =
+    typeof overrides === 'function'
+      ? overrides(fn)
+      : {
+          ...overrides[fn.displayName],
+          ...overrides[fn.logicalId],
+          ...overrides[fn.functionName],
+        };
+  const environment: Record<string, string> = {
+    ...fn.environment,
+    AWS_ENDPOINT_URL_KINESIS: services.kinesisEndpoint,
+    DATABASE_URL: services.databaseUrl,
+    DATABASE_SSL: 'disable',
+    AWS_REGION: settings.region,
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_NODEJS_VERSION_WARNING: '0',
+    // Lambda runs Node.js 22; the SDK's warning about this Node.js is not the function's.
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    ...(fn.logFormat ? { AWS_LAMBDA_LOG_FORMAT: fn.logFormat } : {}),
+    ...(fn.applicationLogLevel ? { AWS_LAMBDA_LOG_LEVEL: fn.applicationLogLevel } : {}),
+    ...extra,
+  };
+  // The secret is how AWS reaches the database; locally DATABASE_URL does.
+  delete environment.DATABASE_SECRET_ARN;
+  return {
+    name: fn.displayName,
+    logicalId: fn.logicalId,
+    functionName: fn.functionName,
+    arn: fn.arn,
+    hosted: fn.code !== undefined,
+    notHostedBecause: fn.notHostedBecause,
+    environment,
+  };
+}
+
+function resolveFunctionName(functions: readonly LocalFunction[], name: string): string {
+  const fn = functions.find(
+    (f) => f.name === name || f.logicalId === name || f.functionName === name,
+  );
+  return fn?.name ?? name;
+}

@@ -1,0 +1,174 @@
+/**
+ * Where a mapping gets one shard's records from. Today that is polling with
+ * GetRecords, as Lambda does for a standard (shared-throughput) mapping. An
+ * enhanced fan-out mapping would implement ShardRecordSource on top of
+ * SubscribeToShard (a pushed stream, re-subscribed every 5 minutes) and plug
+ * into the same shard consumer.
+ */
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  type GetShardIteratorCommandInput,
+  type KinesisClient,
+} from '@aws-sdk/client-kinesis';
+import { Backoff, type BackoffOptions, errorMessage, StoppedError, sleep } from './backoff.ts';
+import type { ShardRecord } from './kinesis-event.ts';
+
+export type StartingPoint =
+  | { type: 'AFTER_SEQUENCE_NUMBER'; sequenceNumber: string }
+  | { type: 'AT_TIMESTAMP'; timestamp: Date }
+  | { type: 'TRIM_HORIZON' }
+  | { type: 'LATEST' };
+
+export interface ShardRead {
+  records: ShardRecord[];
+  /** More records are waiting: read again at once instead of after the poll interval. */
+  hasMore: boolean;
+  /** The shard is closed (resharded) and every record has been read. */
+  shardEnded: boolean;
+}
+
+export interface ShardRecordSource {
+  /**
+   * The records after those already returned. Waits out Kinesis outages
+   * (retrying with backoff) and rejects with StoppedError once `signal` aborts.
+   */
+  read(signal: AbortSignal): Promise<ShardRead>;
+  /** How long to wait before the next read when the last one found nothing more. */
+  readonly idleDelayMs: number;
+}
+
+export interface ShardReaderReporter {
+  /** Kinesis cannot be reached; called once per outage. */
+  unavailable(message: string): void;
+  recovered(): void;
+  warn(message: string): void;
+}
+
+export interface PollingShardReaderOptions {
+  streamName: string;
+  shardId: string;
+  start: StartingPoint;
+  /** GetRecords Limit, at most 10,000. */
+  limit: number;
+  pollIntervalMs: number;
+  backoff?: BackoffOptions;
+  reporter: ShardReaderReporter;
+}
+
+export class PollingShardReader implements ShardRecordSource {
+  readonly idleDelayMs: number;
+  private iterator: string | undefined;
+  private start: StartingPoint;
+  /** The last record handed out: a new iterator starts after it. */
+  private lastSequenceNumber: string | undefined;
+
+  constructor(
+    private readonly kinesis: KinesisClient,
+    private readonly options: PollingShardReaderOptions,
+  ) {
+    this.idleDelayMs = options.pollIntervalMs;
+    this.start = options.start;
+  }
+
+  async read(signal: AbortSignal): Promise<ShardRead> {
+    const backoff = new Backoff(this.options.backoff);
+    let failing = false;
+    for (;;) {
+      if (signal.aborted) throw new StoppedError();
+      try {
+        this.iterator ??= await this.newIterator(signal);
+        const page = await this.kinesis.send(
+          new GetRecordsCommand({ ShardIterator: this.iterator, Limit: this.options.limit }),
+          { abortSignal: signal },
+        );
+        if (failing) this.options.reporter.recovered();
+        const records: ShardRecord[] = (page.Records ?? []).map((record) => ({
+          shardId: this.options.shardId,
+          sequenceNumber: record.SequenceNumber ?? '',
+          partitionKey: record.PartitionKey ?? '',
+          data: record.Data ?? new Uint8Array(),
+          approximateArrivalTimestamp: record.ApproximateArrivalTimestamp ?? new Date(),
+        }));
+        const last = records.at(-1);
+        if (last) this.lastSequenceNumber = last.sequenceNumber;
+        this.iterator = page.NextShardIterator;
+        return {
+          records,
+          // kinesis-local reports MillisBehindLatest 0 even with records
+          // left, so a full page counts as "more waiting" too.
+          hasMore: records.length >= this.options.limit || (page.MillisBehindLatest ?? 0) > 0,
+          shardEnded: page.NextShardIterator === undefined || page.NextShardIterator === null,
+        };
+      } catch (error) {
+        if (signal.aborted || error instanceof StoppedError) throw new StoppedError();
+        const name = (error as Error).name;
+        if (name === 'ExpiredIteratorException') {
+          // Iterators live 5 minutes; a long retry outlives one. Start again
+          // after the last record read, so nothing is skipped or repeated.
+          this.iterator = undefined;
+          continue;
+        }
+        if (this.lastSequenceNumber === undefined && this.isBadStartingSequence(error)) {
+          this.options.reporter.warn(
+            `${this.options.shardId}: the checkpoint ${describe(this.start)} is not in the stream ` +
+              '(stream re-created, or the record expired); reading from TRIM_HORIZON',
+          );
+          this.start = { type: 'TRIM_HORIZON' };
+          this.iterator = undefined;
+          continue;
+        }
+        if (!failing) {
+          failing = true;
+          this.options.reporter.unavailable(
+            `Kinesis ${this.options.streamName}/${this.options.shardId}: ${errorMessage(error)}; retrying`,
+          );
+        }
+        this.iterator = name === 'ResourceNotFoundException' ? undefined : this.iterator;
+        await sleep(backoff.nextDelay(), signal);
+      }
+    }
+  }
+
+  private async newIterator(signal: AbortSignal): Promise<string> {
+    const position: StartingPoint =
+      this.lastSequenceNumber !== undefined
+        ? { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: this.lastSequenceNumber }
+        : this.start;
+    const input: GetShardIteratorCommandInput = {
+      StreamName: this.options.streamName,
+      ShardId: this.options.shardId,
+      ShardIteratorType: position.type,
+    };
+    if (position.type === 'AFTER_SEQUENCE_NUMBER') {
+      input.StartingSequenceNumber = position.sequenceNumber;
+    }
+    if (position.type === 'AT_TIMESTAMP') input.Timestamp = position.timestamp;
+    const result = await this.kinesis.send(new GetShardIteratorCommand(input), {
+      abortSignal: signal,
+    });
+    if (!result.ShardIterator) throw new Error(`No shard iterator for ${this.options.shardId}`);
+    return result.ShardIterator;
+  }
+
+  /** AWS says InvalidArgument; kinesis-local says it cannot find the sequence number. */
+  private isBadStartingSequence(error: unknown): boolean {
+    if (this.start.type !== 'AFTER_SEQUENCE_NUMBER') return false;
+    const { name, message } = error as Error;
+    return (
+      name === 'InvalidArgumentException' ||
+      (name === 'ResourceNotFoundException' && /SequenceNumber/i.test(message))
+    );
+  }
+}
+
+function describe(point: StartingPoint): string {
+  switch (point.type) {
+    case 'AFTER_SEQUENCE_NUMBER':
+      return `after ${point.sequenceNumber}`;
+    case 'AT_TIMESTAMP':
+      return `at ${point.timestamp.toISOString()}`;
+    default:
+      return point.type;
+  }
+}

@@ -1,0 +1,191 @@
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { StoppedError } from '../../local/backoff.ts';
+import { startLocalRuntime } from '../../local/runtime.ts';
+import type { Notice } from '../../local/runtime-events.ts';
+import { writeFixtureAssembly } from '../fixtures/local/assembly.ts';
+import {
+  FAST,
+  type FixtureRun,
+  startFixtureRuntime,
+  uniqueStreamName,
+  waitFor,
+} from '../fixtures/local/harness.ts';
+import { freshDatabase } from '../support/db.ts';
+
+let run: FixtureRun | undefined;
+afterEach(async () => {
+  await run?.close();
+  run = undefined;
+});
+
+interface ScheduledRow {
+  event: Record<string, unknown>;
+  env: Record<string, string | null>;
+  at: Date;
+}
+
+async function scheduledRows(run: FixtureRun): Promise<ScheduledRow[]> {
+  const { rows } = await run.pool.query<ScheduledRow>(
+    'SELECT event, env, at FROM fixture.scheduled ORDER BY id',
+  );
+  return rows;
+}
+
+describe('local runtime', () => {
+  it('runs the custom resource first, with the request CloudFormation would send', async () => {
+    const stream = uniqueStreamName('rt-cr');
+
+    run = await startFixtureRuntime({ streamName: stream, mapping: false });
+
+    const { rows } = await run.pool.query('SELECT event FROM fixture.custom_resource_requests');
+    expect(rows).toHaveLength(1);
+    expect(rows[0].event).toEqual({
+      RequestType: 'Create',
+      ServiceToken:
+        'arn:aws:lambda:us-east-1:000000000000:function:Fixture-MigrationsProviderframeworkonEvent33437111',
+      ResponseURL: expect.stringMatching(/^http:\/\/127\.0\.0\.1/),
+      StackId: expect.stringMatching(
+        /^arn:aws:cloudformation:us-east-1:000000000000:stack\/Fixture\//,
+      ),
+      RequestId: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      LogicalResourceId: 'Migrations',
+      ResourceType: 'Custom::Migrations',
+      ResourceProperties: {
+        ServiceToken:
+          'arn:aws:lambda:us-east-1:000000000000:function:Fixture-MigrationsProviderframeworkonEvent33437111',
+        Hash: 'abc123',
+        // CloudFormation passes every scalar property as a string.
+        Count: '2',
+        Stream: stream,
+      },
+    });
+    expect(run.runtime.functions.find((f) => f.name === 'framework-onEvent')).toMatchObject({
+      hosted: false,
+    });
+  });
+
+  it('fails to start, with the function error, when the custom resource fails', async () => {
+    const assembly = await writeFixtureAssembly({
+      streamName: uniqueStreamName('rt-crfail'),
+      mapping: false,
+    });
+    const { url, pool } = await freshDatabase('local_runtime');
+    try {
+      const starting = startLocalRuntime({
+        ...FAST,
+        cdkOut: assembly.dir,
+        databaseUrl: url,
+        kinesisEndpoint: inject('kinesisEndpoint'),
+        env: {},
+        functionEnv: { Migrate: { FIXTURE_MIGRATE_FAIL: '1' } },
+      });
+
+      await expect(starting).rejects.toMatchObject({ name: 'CustomResourceError' });
+      await expect(starting).rejects.toThrow(
+        /Migrations \(Custom::Migrations\) failed in Migrate: MigrationError: migration 002 failed/,
+      );
+    } finally {
+      await pool.end();
+      await assembly.remove();
+    }
+  });
+
+  it('fires a schedule at start and then every period, with a ScheduledEvent and the local environment', async () => {
+    const stream = uniqueStreamName('rt-schedule');
+    const started = Date.now();
+
+    run = await startFixtureRuntime(
+      { streamName: stream, mapping: false, schedule: { expression: 'rate(1 minute)' } },
+      { scheduleTimeScale: 0.005, functionEnv: { Scheduled: { PRICE_SOURCE: 'sim' } } },
+    );
+    const current = run;
+    await waitFor(
+      async () => (await scheduledRows(current)).length >= 3,
+      10_000,
+      '3 scheduled invocations',
+    );
+
+    const rows = await scheduledRows(run);
+    const first = rows[0] as ScheduledRow;
+    expect(first.at.getTime() - started).toBeLessThan(5_000);
+    expect(first.event).toEqual({
+      version: '0',
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      'detail-type': 'Scheduled Event',
+      source: 'aws.events',
+      account: '000000000000',
+      time: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/),
+      region: 'us-east-1',
+      resources: ['arn:aws:events:us-east-1:000000000000:rule/Fixture-EveryMinute6C7D8E9F'],
+      detail: {},
+    });
+    expect(first.env).toEqual({
+      PRICE_SOURCE: 'sim',
+      STREAM_NAME: stream,
+      DATABASE_SSL: 'disable',
+      DATABASE_SECRET_ARN: null,
+      AWS_ENDPOINT_URL_KINESIS: inject('kinesisEndpoint'),
+      AWS_LAMBDA_FUNCTION_NAME: 'Fixture-Scheduled2B3C4D5E',
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+    });
+    // rate(1 minute) × 0.005 = 300 ms between invocations.
+    const gap = (rows[2] as ScheduledRow).at.getTime() - (rows[1] as ScheduledRow).at.getTime();
+    expect(gap).toBeGreaterThan(150);
+    expect(gap).toBeLessThan(1_500);
+  });
+
+  it("sends a target's Input instead of a ScheduledEvent, and can leave schedules off", async () => {
+    const stream = uniqueStreamName('rt-input');
+    run = await startFixtureRuntime({
+      streamName: stream,
+      mapping: false,
+      schedule: { expression: 'rate(5 minutes)', input: { backfill: true } },
+    });
+    const current = run;
+    await waitFor(
+      async () => (await scheduledRows(current)).length === 1,
+      10_000,
+      'the scheduled invocation',
+    );
+    const scheduled = (await scheduledRows(run)).map((r) => r.event);
+    await run.runtime.stop();
+    await run.pool.query('TRUNCATE fixture.scheduled');
+
+    const second = await run.restart({ schedules: false });
+    await second.invoke('Scheduled', { byHand: true });
+
+    expect(scheduled).toEqual([{ backfill: true }]);
+    expect((await scheduledRows(run)).map((r) => r.event)).toEqual([{ byHand: true }]);
+  });
+
+  it('warns about cron schedules and skips them', async () => {
+    const notices: Notice[] = [];
+    run = await startFixtureRuntime(
+      {
+        streamName: uniqueStreamName('rt-cron'),
+        mapping: false,
+        schedule: { expression: 'cron(0 * * * ? *)' },
+      },
+      { listeners: { notice: (n) => notices.push(n) } },
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300));
+
+    expect(
+      notices.some(
+        (n) =>
+          n.level === 'warn' && /cron\(0 \* \* \* \? \*\).*not supported locally/.test(n.message),
+      ),
+    ).toBe(true);
+    expect(await scheduledRows(run)).toEqual([]);
+  });
+
+  it('stops cleanly: no more invocations afterwards', async () => {
+    run = await startFixtureRuntime({ streamName: uniqueStreamName('rt-stop'), mapping: false });
+    const { runtime } = run;
+
+    await runtime.stop();
+
+    await expect(runtime.invoke('Scheduled', {})).rejects.toBeInstanceOf(StoppedError);
+    await expect(runtime.stop()).resolves.toBeUndefined();
+  });
+});

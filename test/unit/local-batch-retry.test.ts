@@ -1,0 +1,248 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type GivenUp,
+  type InvokeOutcome,
+  lowestFailedIndex,
+  processLane,
+  type RetryPolicy,
+} from '../../local/batch-retry.ts';
+import type { ShardRecord } from '../../local/kinesis-event.ts';
+
+const NOW = Date.parse('2026-11-25T17:00:00Z');
+
+function records(count: number, ageMs = 0): ShardRecord[] {
+  return Array.from({ length: count }, (_, i) => ({
+    shardId: 'shardId-000000000000',
+    sequenceNumber: String(1000 + i),
+    partitionKey: 'k',
+    data: Buffer.from(String(i)),
+    approximateArrivalTimestamp: new Date(NOW - ageMs),
+  }));
+}
+
+const policy = (overrides: Partial<RetryPolicy> = {}): RetryPolicy => ({
+  maximumRetryAttempts: 3,
+  maximumRecordAgeSeconds: -1,
+  retentionHours: 24,
+  bisectBatchOnFunctionError: false,
+  reportBatchItemFailures: true,
+  backoff: { initialDelayMs: 1, maxDelayMs: 2 },
+  ...overrides,
+});
+
+/** Runs a lane whose function answers with `respond` and records what happened. */
+async function runLane(
+  input: ShardRecord[],
+  retryPolicy: RetryPolicy,
+  respond: (batch: readonly ShardRecord[], call: number) => InvokeOutcome,
+) {
+  const calls: string[][] = [];
+  const checkpoints: string[] = [];
+  const givenUp: Array<{ sequences: string[]; why: GivenUp }> = [];
+  await processLane(input, retryPolicy, {
+    invoke: async (batch) => {
+      calls.push(batch.map((r) => r.sequenceNumber));
+      return respond(batch, calls.length);
+    },
+    checkpoint: async (sequence) => {
+      checkpoints.push(sequence);
+    },
+    giveUp: async (batch, why) => {
+      givenUp.push({ sequences: batch.map((r) => r.sequenceNumber), why });
+    },
+    signal: new AbortController().signal,
+    now: () => NOW,
+  });
+  return { calls, checkpoints, givenUp };
+}
+
+const ok: InvokeOutcome = { ok: true, response: null };
+const thrown: InvokeOutcome = { ok: false, error: { name: 'Error', message: 'boom' } };
+const failing = (sequence: string): InvokeOutcome => ({
+  ok: true,
+  response: { batchItemFailures: [{ itemIdentifier: sequence }] },
+});
+
+describe('processLane', () => {
+  it('checkpoints the whole batch on success', async () => {
+    const result = await runLane(records(3), policy(), () => ok);
+
+    expect(result.calls).toEqual([['1000', '1001', '1002']]);
+    expect(result.checkpoints).toEqual(['1002']);
+  });
+
+  it('on a partial batch response checkpoints before the lowest failure and retries from it', async () => {
+    const result = await runLane(records(5), policy(), (_batch, call) =>
+      call === 1
+        ? {
+            ok: true,
+            response: {
+              batchItemFailures: [{ itemIdentifier: '1003' }, { itemIdentifier: '1002' }],
+            },
+          }
+        : ok,
+    );
+
+    expect(result.calls).toEqual([
+      ['1000', '1001', '1002', '1003', '1004'],
+      ['1002', '1003', '1004'],
+    ]);
+    expect(result.checkpoints).toEqual(['1001', '1004']);
+  });
+
+  it('treats an unknown or empty itemIdentifier as a failure of the whole batch', async () => {
+    const result = await runLane(records(2), policy(), (_batch, call) =>
+      call === 1 ? { ok: true, response: { batchItemFailures: [{ itemIdentifier: '' }] } } : ok,
+    );
+
+    expect(result.calls).toEqual([
+      ['1000', '1001'],
+      ['1000', '1001'],
+    ]);
+    expect(result.checkpoints).toEqual(['1001']);
+  });
+
+  it('ignores batchItemFailures when ReportBatchItemFailures is off', async () => {
+    const result = await runLane(records(2), policy({ reportBatchItemFailures: false }), () =>
+      failing('1000'),
+    );
+
+    expect(result.calls).toHaveLength(1);
+    expect(result.checkpoints).toEqual(['1001']);
+  });
+
+  it('bisects on function errors down to the failing record, without spending retries', async () => {
+    const poison = '1002';
+    const result = await runLane(
+      records(4),
+      policy({ bisectBatchOnFunctionError: true, maximumRetryAttempts: 1 }),
+      (batch) => (batch.some((r) => r.sequenceNumber === poison) ? thrown : ok),
+    );
+
+    expect(result.calls).toEqual([
+      ['1000', '1001', '1002', '1003'],
+      ['1000', '1001'],
+      ['1002', '1003'],
+      ['1002'],
+      ['1002'],
+      ['1003'],
+    ]);
+    expect(result.givenUp).toEqual([
+      {
+        sequences: ['1002'],
+        why: {
+          condition: 'RetryAttemptsExhausted',
+          approximateInvokeCount: 4,
+          lastOutcome: thrown,
+        },
+      },
+    ]);
+    expect(result.checkpoints).toEqual(['1001', '1002', '1003']);
+  });
+
+  it('gives up after MaximumRetryAttempts retries; 0 means no retry', async () => {
+    const twice = await runLane(records(2), policy({ maximumRetryAttempts: 2 }), () => thrown);
+    const never = await runLane(records(2), policy({ maximumRetryAttempts: 0 }), () => thrown);
+
+    expect(twice.calls).toHaveLength(3);
+    expect(twice.givenUp.map((g) => g.sequences)).toEqual([['1000', '1001']]);
+    expect(never.calls).toHaveLength(1);
+    expect(twice.checkpoints).toEqual(['1001']);
+  });
+
+  it('gives up on the rest of a batch whose partial failures outlast the retries', async () => {
+    const result = await runLane(records(3), policy({ maximumRetryAttempts: 1 }), () =>
+      failing('1001'),
+    );
+
+    expect(result.calls).toEqual([
+      ['1000', '1001', '1002'],
+      ['1001', '1002'],
+    ]);
+    expect(result.givenUp).toMatchObject([
+      {
+        sequences: ['1001', '1002'],
+        why: { condition: 'RetryAttemptsExhausted', approximateInvokeCount: 2 },
+      },
+    ]);
+    expect(result.checkpoints).toEqual(['1000', '1002']);
+  });
+
+  it('sends records older than the maximum age away without invoking', async () => {
+    const result = await runLane(
+      records(2, 120_000),
+      policy({ maximumRecordAgeSeconds: 60 }),
+      () => ok,
+    );
+
+    expect(result.calls).toEqual([]);
+    expect(result.givenUp).toMatchObject([
+      {
+        sequences: ['1000', '1001'],
+        why: { condition: 'RecordAgeExceeded', approximateInvokeCount: 0 },
+      },
+    ]);
+    expect(result.checkpoints).toEqual(['1001']);
+  });
+
+  it('with unlimited retries keeps going until the function succeeds', async () => {
+    const result = await runLane(records(1), policy({ maximumRetryAttempts: -1 }), (_b, call) =>
+      call < 20 ? thrown : ok,
+    );
+
+    expect(result.calls).toHaveLength(20);
+    expect(result.givenUp).toEqual([]);
+  });
+
+  it('stops between retries when the signal aborts', async () => {
+    const controller = new AbortController();
+    const lane = processLane(records(1), policy({ backoff: { initialDelayMs: 10_000 } }), {
+      invoke: async () => {
+        controller.abort();
+        return thrown;
+      },
+      giveUp: async () => {},
+      signal: controller.signal,
+    });
+
+    await expect(lane).rejects.toMatchObject({ name: 'StoppedError' });
+  });
+});
+
+describe('lowestFailedIndex', () => {
+  const batch = records(3);
+
+  it('reads success from null, {}, and empty or null lists', () => {
+    for (const response of [
+      null,
+      undefined,
+      {},
+      { batchItemFailures: [] },
+      { batchItemFailures: null },
+      'ok',
+    ]) {
+      expect(lowestFailedIndex(response, batch)).toBe('none');
+    }
+  });
+
+  it('finds the lowest failed record', () => {
+    expect(
+      lowestFailedIndex(
+        { batchItemFailures: [{ itemIdentifier: '1002' }, { itemIdentifier: '1001' }] },
+        batch,
+      ),
+    ).toBe(1);
+  });
+
+  it('treats malformed responses as a whole-batch failure', () => {
+    for (const response of [
+      { batchItemFailures: 'x' },
+      { batchItemFailures: [{ itemIdentifier: 'unknown' }] },
+      { batchItemFailures: [{ itemIdentifier: null }] },
+      { batchItemFailures: [{ id: '1000' }] },
+      { batchItemFailures: [null] },
+    ]) {
+      expect(lowestFailedIndex(response, batch)).toBe('invalid');
+    }
+  });
+});

@@ -1,0 +1,85 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { displayUrl, parseArgs, UsageError } from '../../local/cli.ts';
+import { PROJECT_DIR, resolveSettings } from '../../local/runtime.ts';
+
+describe('parseArgs', () => {
+  it('defaults to synthesizing, quiet, and the stack’s own price source', () => {
+    expect(parseArgs([])).toEqual({ source: undefined, synth: true, verbose: false, help: false });
+  });
+
+  it('reads --source in both spellings, --no-synth and --verbose', () => {
+    expect(parseArgs(['--source', 'sim', '--no-synth', '--verbose'])).toEqual({
+      source: 'sim',
+      synth: false,
+      verbose: true,
+      help: false,
+    });
+    expect(parseArgs(['--source=coinbase']).source).toBe('coinbase');
+  });
+
+  it('rejects unknown options and sources', () => {
+    expect(() => parseArgs(['--source', 'binance'])).toThrow(UsageError);
+    expect(() => parseArgs(['--source'])).toThrow(/got nothing/);
+    expect(() => parseArgs(['--fast'])).toThrow(/unknown option --fast/);
+  });
+});
+
+describe('displayUrl', () => {
+  it('hides passwords other than the well-known local one', () => {
+    expect(displayUrl('postgres://postgres:postgres@127.0.0.1:54329/pricestream')).toBe(
+      'postgres://postgres:postgres@127.0.0.1:54329/pricestream',
+    );
+    expect(displayUrl('postgres://app:s3cret@db.example.com/prices')).toBe(
+      'postgres://app:****@db.example.com/prices',
+    );
+  });
+});
+
+describe('resolveSettings', () => {
+  it('uses the documented local defaults', () => {
+    expect(resolveSettings({ env: {} })).toEqual({
+      projectDir: PROJECT_DIR,
+      cdkOut: path.join(PROJECT_DIR, 'cdk.out'),
+      dataDir: path.join(PROJECT_DIR, '.data'),
+      databaseUrl: undefined,
+      kinesisEndpoint: undefined,
+      postgresPort: 54329,
+      kinesisPort: 4568,
+      database: 'pricestream',
+      region: 'us-east-1',
+      account: '000000000000',
+    });
+  });
+
+  it('reads ports, directories and external services from the environment', () => {
+    const settings = resolveSettings({
+      env: {
+        PRICESTREAM_PG_PORT: '55000',
+        PRICESTREAM_KINESIS_PORT: '4700',
+        PRICESTREAM_DATA_DIR: '/tmp/second',
+        PRICESTREAM_CDK_OUT: 'cdk.out.e2e',
+        DATABASE_URL: 'postgres://u:p@h/db',
+        AWS_ENDPOINT_URL_KINESIS: 'http://127.0.0.1:4999',
+      },
+    });
+
+    expect(settings).toMatchObject({
+      postgresPort: 55000,
+      kinesisPort: 4700,
+      dataDir: '/tmp/second',
+      cdkOut: path.join(PROJECT_DIR, 'cdk.out.e2e'),
+      databaseUrl: 'postgres://u:p@h/db',
+      kinesisEndpoint: 'http://127.0.0.1:4999',
+    });
+  });
+
+  it('lets options win over the environment and rejects bad ports', () => {
+    expect(
+      resolveSettings({ env: { PRICESTREAM_PG_PORT: '1' }, postgresPort: 2 }).postgresPort,
+    ).toBe(2);
+    expect(() => resolveSettings({ env: { PRICESTREAM_KINESIS_PORT: 'abc' } })).toThrow(
+      /PRICESTREAM_KINESIS_PORT must be a port number/,
+    );
+  });
+});

@@ -1,0 +1,22 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { PROJECT_DIR } from '../../local/runtime.ts';
+import { cdkCliPath, SynthError } from '../../local/synth.ts';
+
+describe('cdkCliPath', () => {
+  it("finds the project's own CDK CLI", () => {
+    expect(cdkCliPath(PROJECT_DIR)).toBe(path.join(PROJECT_DIR, 'node_modules/aws-cdk/bin/cdk'));
+  });
+
+  it('says to install dependencies when there is none', async () => {
+    const empty = await mkdtemp(path.join(os.tmpdir(), 'no-cdk-'));
+    try {
+      expect(() => cdkCliPath(empty)).toThrow(SynthError);
+      expect(() => cdkCliPath(empty)).toThrow(/npm ci/);
+    } finally {
+      await rm(empty, { recursive: true, force: true });
+    }
+  });
+});
