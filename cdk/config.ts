@@ -29,6 +29,8 @@ export interface ConsumerConfig {
   timeoutSeconds: number;
   /** Function memory in MB. */
   memoryMb: number;
+  /** Read through a registered stream consumer (SubscribeToShard, enhanced fan-out) instead of polling. */
+  enhancedFanOut: boolean;
 }
 
 export interface PricestreamConfig {
@@ -72,6 +74,19 @@ export interface PricestreamConfig {
   metricsNamespace: string;
   /** The gold rollups. */
   rollup: RollupConfig;
+  /** Optional mirror of the per-record consumer's prices into Amazon Timestream. */
+  timestream: TimestreamConfig;
+  /** Name of the CloudWatch dashboard. Default `Pricestream`. */
+  dashboardName: string;
+}
+
+export interface TimestreamConfig {
+  /** Off by default: Timestream for LiveAnalytics closed to new AWS customers on 2025-06-20. */
+  enabled: boolean;
+  databaseName: string;
+  tableName: string;
+  /** An explicit endpoint (skips endpoint discovery), e.g. a LocalStack one. */
+  endpoint?: string | undefined;
 }
 
 export interface RollupConfig {
@@ -93,6 +108,7 @@ const consumerDefaults = {
   startingPosition: 'TRIM_HORIZON',
   timeoutSeconds: 30,
   memoryMb: 256,
+  enhancedFanOut: false,
 } as const satisfies Partial<ConsumerConfig>;
 
 export const DEFAULT_CONFIG: PricestreamConfig = {
@@ -116,6 +132,13 @@ export const DEFAULT_CONFIG: PricestreamConfig = {
   logLevel: 'INFO',
   metricsNamespace: 'Pricestream',
   rollup: { scheduleMinutes: 10, sourceConsumer: 'realtime', timeoutSeconds: 300 },
+  timestream: {
+    enabled: false,
+    databaseName: 'pricestream',
+    tableName: 'prices',
+    endpoint: undefined,
+  },
+  dashboardName: 'Pricestream',
 };
 
 export class ConfigError extends Error {
@@ -185,6 +208,8 @@ export function parseConfig(raw: Raw): PricestreamConfig {
       /^[A-Za-z0-9._/#:-]{1,255}$/,
     ),
     rollup: rollup(raw, d.rollup),
+    timestream: timestream(raw, d.timestream),
+    dashboardName: str(raw, 'dashboardName', d.dashboardName, /^[A-Za-z0-9_-]{1,255}$/),
   };
   if (config.databaseUrl === undefined && config.databaseSecretArn === undefined) {
     throw new ConfigError(
@@ -278,6 +303,7 @@ function consumer(raw: Raw, key: 'realtime' | 'batch', defaults: ConsumerConfig)
     ),
     timeoutSeconds: int(c, 'timeoutSeconds', defaults.timeoutSeconds, 1, 900, at),
     memoryMb: int(c, 'memoryMb', defaults.memoryMb, 128, 10_240, at),
+    enhancedFanOut: bool(c, 'enhancedFanOut', defaults.enhancedFanOut, at),
   };
   if (parsed.maxRecordAgeSeconds !== -1 && parsed.maxRecordAgeSeconds < 60) {
     throw new ConfigError(at('maxRecordAgeSeconds'), 'must be -1 or between 60 and 604800');
@@ -305,6 +331,41 @@ function rollup(raw: Raw, defaults: RollupConfig): RollupConfig {
       at,
     ),
     timeoutSeconds: int(r, 'timeoutSeconds', defaults.timeoutSeconds, 10, 900, at),
+  };
+}
+
+function timestream(raw: Raw, defaults: TimestreamConfig): TimestreamConfig {
+  const value = raw.timestream ?? {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError('timestream', 'must be an object');
+  }
+  const t = value as Raw;
+  for (const sub of Object.keys(t)) {
+    if (!(sub in defaults)) throw new ConfigError(`timestream.${sub}`, 'unknown setting');
+  }
+  const at = (sub: string) => `timestream.${sub}`;
+  const name = (key: 'databaseName' | 'tableName') => {
+    const v = t[key] ?? defaults[key];
+    if (typeof v !== 'string' || !/^[a-zA-Z0-9_.-]{3,256}$/.test(v)) {
+      throw new ConfigError(
+        at(key),
+        `must be 3–256 letters, digits, _ . or -, got ${JSON.stringify(v)}`,
+      );
+    }
+    return v;
+  };
+  const endpoint = optionalStr(t, 'endpoint');
+  if (endpoint !== undefined && !/^https?:\/\/[^\s/]+/.test(endpoint)) {
+    throw new ConfigError(
+      at('endpoint'),
+      `must be an http(s) URL, got ${JSON.stringify(endpoint)}`,
+    );
+  }
+  return {
+    enabled: bool(t, 'enabled', defaults.enabled, at),
+    databaseName: name('databaseName'),
+    tableName: name('tableName'),
+    endpoint,
   };
 }
 
