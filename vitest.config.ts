@@ -39,6 +39,8 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
+          // Each file runs a whole pipeline; one at a time on a laptop.
+          fileParallelism: false,
           include: ['test/e2e/**/*.test.ts'],
           env: localAws,
           testTimeout: 240_000,

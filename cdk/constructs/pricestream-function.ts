@@ -64,8 +64,11 @@ export class PricestreamFunction extends NodejsFunction {
         // ESM output has no `require`; CommonJS dependencies (pg) still call it.
         banner:
           "import { createRequire } from 'module'; const require = createRequire(import.meta.url);",
-        // The SDK v3 is in the Node.js 22 runtime; pg-native is pg's optional native binding.
-        externalModules: ['@aws-sdk/*', 'pg-native'],
+        // The SDK goes into the bundle: the version the tests ran with, not whichever
+        // one the Lambda runtime ships, and a bundle that runs anywhere (the local
+        // runtime runs it from any folder). pg-native is pg's optional native binding.
+        bundleAwsSDK: true,
+        externalModules: ['pg-native'],
         commandHooks: props.sqlDir === undefined ? undefined : shipFolder(props.sqlDir, 'sql'),
       },
     });
