@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { baseMinute, insertRows, knownRows, MINUTE, SECOND } from '../support/compare-rows.ts';
 import { freshDatabase } from '../support/db.ts';
 import { migratedDatabase } from '../support/migrated-db.ts';
-import { baseMinute, insertRows, knownRows, MINUTE, SECOND } from '../support/compare-rows.ts';
 
 /** `npm run compare` as a user runs it: a child process, DATABASE_URL, stdout, stderr, exit code. */
 

@@ -1,8 +1,8 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CompareReport, compareConsumers } from '../../lambdas/shared/report/compare.ts';
-import { migratedDatabase } from '../support/migrated-db.ts';
 import { baseMinute, insertRows, knownRows, MINUTE, SECOND } from '../support/compare-rows.ts';
+import { migratedDatabase } from '../support/migrated-db.ts';
 
 /**
  * The report over silver rows with known timings, inserted directly. The
