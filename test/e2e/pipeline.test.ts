@@ -83,7 +83,9 @@ describe('the pipeline on one machine', () => {
         const ids = (c: string) =>
           new Set(found.filter((r) => r.consumer === c).map((r) => r.event_id));
         const batch = ids('batch');
-        return batch.size >= SYMBOLS.length && [...batch].every((id) => ids('realtime').has(id));
+        // Each shard has its own batching window: wait until every symbol's shard delivered.
+        const symbols = new Set(found.filter((r) => r.consumer === 'batch').map((r) => r.symbol));
+        return symbols.size === SYMBOLS.length && [...batch].every((id) => ids('realtime').has(id));
       },
       { timeoutMs: 90_000, what: 'rows from both consumers for one tick' },
     );
