@@ -10,11 +10,11 @@ import {
   synth,
 } from './synth.ts';
 
-const SERVICES = ['batch-consumer', 'fetch-prices', 'migrate', 'realtime-consumer'];
-const DATABASE_USERS = ['RealtimeConsumer', 'BatchConsumer', 'Migrate'];
+const SERVICES = ['batch-consumer', 'fetch-prices', 'migrate', 'realtime-consumer', 'rollup'];
+const DATABASE_USERS = ['RealtimeConsumer', 'BatchConsumer', 'Migrate', 'Rollup'];
 
 describe('project functions', () => {
-  it('are the four handlers, on Node.js 22, arm64, ESM bundles', () => {
+  it('are the five handlers, on Node.js 22, arm64, ESM bundles', () => {
     const template = synth();
     const functions = projectFunctions(template);
 
