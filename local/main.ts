@@ -66,6 +66,9 @@ async function run(): Promise<number> {
   const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
   const { startLocalRuntime } = await import('./runtime.ts');
   const { createLogPrinter } = await import('./log-printer.ts');
+  const { MetricsCollector, combineListeners, startLocalDashboard } = await import(
+    './dashboard/index.ts'
+  );
   for (const signal of SIGNALS) {
     for (const listener of process.listeners(signal)) {
       if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
@@ -96,13 +99,16 @@ async function run(): Promise<number> {
   });
 
   const printer = createLogPrinter({ verbose: options.verbose });
+  // Reads the functions' EMF lines from the start, for the local dashboard.
+  const collector = new MetricsCollector();
+  let dashboard: Awaited<ReturnType<typeof startLocalDashboard>> | undefined;
   process.stdout.write(
     options.synth ? 'Synthesizing the stack and starting services…\n' : 'Starting services…\n',
   );
   try {
     runtime = await startLocalRuntime({
       synth: options.synth,
-      listeners: printer,
+      listeners: combineListeners(printer, collector.listeners),
       functionEnv: (fn) =>
         options.source &&
         (fn.environment.PRICE_SOURCE !== undefined || fn.displayName === 'FetchPrices')
@@ -127,9 +133,23 @@ async function run(): Promise<number> {
     process.stderr.write(`\nThe local runtime did not start: ${detail}\n`);
     return 1;
   }
-  if (!stopRequested) process.stdout.write(formatSummary(runtime, options));
+  if (!stopRequested) {
+    process.stdout.write(formatSummary(runtime, options));
+    // The pipeline runs without its dashboard rather than not at all.
+    try {
+      dashboard = await startLocalDashboard({ runtime, collector });
+      process.stdout.write(`Dashboard: ${dashboard.url}\n`);
+    } catch (error) {
+      const detail =
+        (error as NodeJS.ErrnoException).code === 'EADDRINUSE'
+          ? 'its port is in use (set PRICESTREAM_DASHBOARD_PORT)'
+          : (error as Error).message;
+      process.stderr.write(`The local dashboard did not start: ${detail}\n`);
+    }
+  }
   await stopped;
   try {
+    await dashboard?.close();
     await runtime.stop();
     process.stdout.write('Stopped.\n');
     return 0;

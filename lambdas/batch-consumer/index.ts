@@ -2,6 +2,11 @@ import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aw
 import { consumeBatch, decodeRecord } from '../shared/consume.ts';
 import { type Db, sharedPool } from '../shared/db.ts';
 import { createLogger } from '../shared/logger.ts';
+import {
+  createConsumerMetrics,
+  type MetricsPort,
+  publishConsumerMetrics,
+} from '../shared/metrics.ts';
 
 const logger = createLogger('batch-consumer');
 
@@ -11,15 +16,24 @@ const logger = createLogger('batch-consumer');
  * error: Lambda bisects the batch, which isolates a record the database
  * refuses, and retries the halves.
  */
-export function createHandler(deps: { db: () => Promise<Db> }) {
+export function createHandler(deps: { db: () => Promise<Db>; metrics?: MetricsPort }) {
   return async (
     event: KinesisStreamEvent,
     _context: Context,
   ): Promise<KinesisStreamBatchResponse> => {
     const receivedAt = new Date();
     const records = event.Records.map((record) => decodeRecord(record, receivedAt));
+    // Until the statement commits, the whole batch counts as failed.
+    let outcome = {
+      written: 0,
+      duplicates: 0,
+      rejected: 0,
+      failed: records.length,
+      latenciesMs: [] as number[],
+    };
     try {
-      const result = await consumeBatch(await deps.db(), 'batch', records);
+      const { latenciesMs, ...result } = await consumeBatch(await deps.db(), 'batch', records);
+      outcome = { ...result, failed: 0, latenciesMs };
       logger.info('records processed', {
         consumer: 'batch',
         records: records.length,
@@ -34,8 +48,10 @@ export function createHandler(deps: { db: () => Promise<Db> }) {
         error,
       });
       throw error;
+    } finally {
+      if (deps.metrics) publishConsumerMetrics(deps.metrics, outcome);
     }
   };
 }
 
-export const handler = createHandler({ db: sharedPool });
+export const handler = createHandler({ db: sharedPool, metrics: createConsumerMetrics('batch') });

@@ -1,5 +1,6 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { createLogger } from '../shared/logger.ts';
+import { type MetricsPort, publishFetchMetrics } from '../shared/metrics.ts';
 import { AutoSource } from '../shared/sources/auto.ts';
 import { CoinbaseSource } from '../shared/sources/coinbase.ts';
 import type { PriceSource } from '../shared/sources/quote.ts';
@@ -33,7 +34,10 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0,
  * due. A tick that could not finish before the function's timeout is left to
  * the next invocation.
  */
-export function createHandler(config: FetchConfig, deps: Omit<TickDeps, 'log'>) {
+export function createHandler(
+  config: FetchConfig,
+  deps: Omit<TickDeps, 'log'> & { metrics?: MetricsPort },
+) {
   const intervalMs = config.pollIntervalSeconds * 1000;
   const periodMs = config.schedulePeriodSeconds * 1000;
   // Worst case of one tick: a timed-out request and its retries, then PutRecords.
@@ -43,12 +47,17 @@ export function createHandler(config: FetchConfig, deps: Omit<TickDeps, 'log'>) 
     const start = Number.isFinite(scheduled) ? scheduled : Date.now();
     const deadline = Date.now() + context.getRemainingTimeInMillis();
     const summaries: TickSummary[] = [];
-    for (const tick of tickTimes(start, periodMs, intervalMs)) {
-      const now = Date.now();
-      if (now > tick + intervalMs) continue; // more than a whole interval late: skip it
-      if (Math.max(now, tick) + tickBudgetMs > deadline) break;
-      await sleep(tick - now);
-      summaries.push(await runTick({ ...deps, log: logger }, config.symbols, new Date(tick)));
+    try {
+      for (const tick of tickTimes(start, periodMs, intervalMs)) {
+        const now = Date.now();
+        if (now > tick + intervalMs) continue; // more than a whole interval late: skip it
+        if (Math.max(now, tick) + tickBudgetMs > deadline) break;
+        await sleep(tick - now);
+        summaries.push(await runTick({ ...deps, log: logger }, config.symbols, new Date(tick)));
+      }
+    } finally {
+      // Once per invocation, for the ticks that ran, even when one threw.
+      if (deps.metrics) publishFetchMetrics(deps.metrics, config.symbols, summaries);
     }
     return {
       ticks: summaries.length,

@@ -1,9 +1,10 @@
 import { createKinesisClient } from '../shared/kinesis-client.ts';
+import { createMetrics } from '../shared/metrics.ts';
 import { publishPriceEvents } from '../shared/publish.ts';
 import { readFetchConfig } from './config.ts';
 import { createHandler, createSource, logger } from './handler.ts';
 
-// Cold start: configuration, client and source once per environment.
+// Cold start: configuration, client, source and metrics once per environment.
 const config = readFetchConfig();
 const kinesis = createKinesisClient();
 const source = createSource(config, (reason) =>
@@ -15,4 +16,5 @@ const source = createSource(config, (reason) =>
 export const handler = createHandler(config, {
   source,
   publish: (events) => publishPriceEvents(kinesis, config.streamName, events),
+  metrics: createMetrics('fetch-prices'),
 });

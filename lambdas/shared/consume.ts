@@ -1,6 +1,6 @@
 import type { KinesisStreamRecord } from 'aws-lambda';
 import type { Db } from './db.ts';
-import { parsePriceEvent, ValidationError } from './price-event.ts';
+import { type PriceEvent, parsePriceEvent, ValidationError } from './price-event.ts';
 import {
   type ConsumerName,
   insertRejected,
@@ -55,20 +55,38 @@ export interface ConsumeResult {
   rejected: number;
 }
 
+/** The counts, plus what the metrics and the Timestream mirror need. */
+export interface ConsumeOutcome extends ConsumeResult {
+  /** End-to-end latency (processed_at − fetched_at, ms) of each row written. */
+  latenciesMs: number[];
+}
+
 /** The per-record path: one record, one statement. */
 export async function consumeOne(
   db: Db,
   consumer: ConsumerName,
   record: DecodedRecord,
-): Promise<ConsumeResult> {
+): Promise<ConsumeOutcome & { writtenEvent: PriceEvent | undefined }> {
   const { rows, rejected } = classify([record]);
   const row = rows[0];
   if (row) {
-    const inserted = await insertSilverRow(db, consumer, row);
-    return { written: inserted ? 1 : 0, duplicates: inserted ? 0 : 1, rejected: 0 };
+    const written = await insertSilverRow(db, consumer, row);
+    return {
+      written: written ? 1 : 0,
+      duplicates: written ? 0 : 1,
+      rejected: 0,
+      latenciesMs: written ? [written.latencyMs] : [],
+      writtenEvent: written ? row.event : undefined,
+    };
   }
   await insertRejected(db, consumer, rejected);
-  return { written: 0, duplicates: 0, rejected: rejected.length };
+  return {
+    written: 0,
+    duplicates: 0,
+    rejected: rejected.length,
+    latenciesMs: [],
+    writtenEvent: undefined,
+  };
 }
 
 /** The batched path: the whole batch, rejects included, in one statement. */
@@ -76,12 +94,13 @@ export async function consumeBatch(
   db: Db,
   consumer: ConsumerName,
   records: DecodedRecord[],
-): Promise<ConsumeResult> {
+): Promise<ConsumeOutcome> {
   const { rows, rejected } = classify(records);
   const counts = await insertSilverBatch(db, consumer, rows, rejected);
   return {
     written: counts.written,
     duplicates: rows.length - counts.written,
     rejected: rejected.length,
+    latenciesMs: counts.latenciesMs,
   };
 }

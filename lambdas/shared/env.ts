@@ -22,6 +22,10 @@ export const ENV = {
   pollIntervalSeconds: 'POLL_INTERVAL_SECONDS',
   schedulePeriodSeconds: 'SCHEDULE_PERIOD_SECONDS',
   simSeed: 'SIM_SEED',
+  // realtime-consumer's optional Timestream mirror: set only when it is enabled
+  timestreamDatabase: 'TIMESTREAM_DATABASE_NAME',
+  timestreamTable: 'TIMESTREAM_TABLE_NAME',
+  timestreamEndpoint: 'TIMESTREAM_ENDPOINT',
 } as const;
 
 export class EnvError extends Error {

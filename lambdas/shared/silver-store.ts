@@ -26,33 +26,45 @@ export interface RejectedRecord {
   reason: string;
 }
 
-/** One INSERT per record (the per-record consumer). Returns false for a duplicate. */
+/** What the database said about a row it wrote. */
+export interface WrittenRow {
+  /** The database's clock at insert. */
+  processedAt: Date;
+  /** processed_at − fetched_at, ms (computed by the database, to the microsecond). */
+  latencyMs: number;
+}
+
+/** One INSERT per record (the per-record consumer). Returns undefined for a duplicate. */
 export async function insertSilverRow(
   db: Db,
   consumer: ConsumerName,
   row: SilverRow,
-): Promise<boolean> {
+): Promise<WrittenRow | undefined> {
   const { event: e, meta: m } = row;
-  const result = await db.query(readSql('queries/insert_silver_row.sql'), [
-    consumer,
-    e.eventId,
-    e.symbol,
-    e.base,
-    e.quote,
-    e.source,
-    e.price,
-    e.bid,
-    e.ask,
-    e.volume24h,
-    e.tradeId,
-    e.eventTime,
-    e.fetchedAt,
-    m.ingestedAt,
-    m.receivedAt,
-    m.shardId,
-    m.sequenceNumber,
-  ]);
-  return result.rowCount === 1;
+  const result = await db.query<{ processed_at: Date; latency_ms: number }>(
+    readSql('queries/insert_silver_row.sql'),
+    [
+      consumer,
+      e.eventId,
+      e.symbol,
+      e.base,
+      e.quote,
+      e.source,
+      e.price,
+      e.bid,
+      e.ask,
+      e.volume24h,
+      e.tradeId,
+      e.eventTime,
+      e.fetchedAt,
+      m.ingestedAt,
+      m.receivedAt,
+      m.shardId,
+      m.sequenceNumber,
+    ],
+  );
+  const written = result.rows[0];
+  return written ? { processedAt: written.processed_at, latencyMs: written.latency_ms } : undefined;
 }
 
 export async function insertRejected(
@@ -78,9 +90,9 @@ export async function insertSilverBatch(
   consumer: ConsumerName,
   rows: SilverRow[],
   rejected: RejectedRecord[],
-): Promise<{ written: number; rejected: number }> {
+): Promise<{ written: number; rejected: number; latenciesMs: number[] }> {
   const col = <T>(pick: (row: SilverRow) => T) => rows.map(pick);
-  const result = await db.query<{ written: number; rejected: number }>(
+  const result = await db.query<{ written: number; rejected: number; latencies_ms: number[] }>(
     readSql('queries/insert_silver_batch.sql'),
     [
       consumer,
@@ -104,7 +116,11 @@ export async function insertSilverBatch(
     ],
   );
   const counts = result.rows[0];
-  return { written: counts?.written ?? 0, rejected: counts?.rejected ?? 0 };
+  return {
+    written: counts?.written ?? 0,
+    rejected: counts?.rejected ?? 0,
+    latenciesMs: counts?.latencies_ms ?? [],
+  };
 }
 
 function rejectedColumns(rejected: RejectedRecord[]): unknown[] {

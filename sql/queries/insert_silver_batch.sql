@@ -1,6 +1,7 @@
 -- A whole batch in one statement (the batched consumer): its rejected records
 -- and its price rows, atomically. $1 consumer; $2–$8 rejected columns;
--- $9–$24 price columns, one array per column.
+-- $9–$24 price columns, one array per column. Returns the counts and the
+-- end-to-end latency (processed_at - fetched_at, ms) of each row written.
 WITH rejected AS (
   INSERT INTO silver.rejected_events (
     consumer, shard_id, sequence_number, partition_key, payload, reason, ingested_at, received_at
@@ -23,7 +24,8 @@ WITH rejected AS (
     $21::timestamptz[], $22::timestamptz[], $23::text[], $24::text[]
   ) AS p
   ON CONFLICT (consumer, event_id) DO NOTHING
-  RETURNING 1
+  RETURNING (extract(epoch FROM processed_at - fetched_at) * 1000)::float8 AS latency_ms
 )
 SELECT (SELECT count(*) FROM written)::int AS written,
-       (SELECT count(*) FROM rejected)::int AS rejected
+       (SELECT count(*) FROM rejected)::int AS rejected,
+       (SELECT coalesce(array_agg(latency_ms), '{}') FROM written) AS latencies_ms

@@ -42,7 +42,12 @@ export default async function setup(project: TestProject) {
 
   let kinesisEndpoint = process.env.PRICESTREAM_TEST_KINESIS_ENDPOINT;
   if (!kinesisEndpoint) {
-    const kinesis = await startKinesisLocal({ port: kinesisPort });
+    // Every test file of a run creates its streams on this one server: AWS's
+    // default account limit of 50 shards (kinesis-local's too) is not the point.
+    const kinesis = await startKinesisLocal({
+      port: kinesisPort,
+      extraEnv: { SHARD_LIMIT: '1000' },
+    });
     stops.push(kinesis.stop);
     kinesisEndpoint = kinesis.endpoint;
   }

@@ -1,0 +1,159 @@
+import { Duration } from 'aws-cdk-lib';
+import {
+  Dashboard,
+  GraphWidget,
+  type IWidget,
+  Metric,
+  SingleValueWidget,
+  TextWidget,
+} from 'aws-cdk-lib/aws-cloudwatch';
+import type { Construct } from 'constructs';
+import {
+  type AppMetric,
+  type AwsMetric,
+  type ConsumerName,
+  DASHBOARD,
+  type DashboardDefinition,
+  type DataWidget,
+  type MetricWidget,
+  type ServiceName,
+  type Unit,
+} from './definition.ts';
+
+/** What the definition's metric references resolve to in a deployed stack. */
+export interface DashboardResources {
+  /** Namespace of the functions' EMF metrics (`metricsNamespace`). */
+  namespace: string;
+  /** Function names by Powertools service name; a function the stack lacks is left out. */
+  functionNames: Partial<Record<ServiceName, string>>;
+  streamName: string;
+  deadLetterQueueNames: Record<ConsumerName, string>;
+  /** The values a `splitBy: 'symbol'` metric is drawn for. */
+  symbols: readonly string[];
+  timestreamEnabled: boolean;
+}
+
+const GRAPH_HEIGHT = 6;
+
+/**
+ * The CloudWatch dashboard of the definition: a header per section, metric
+ * widgets as graphs or single values, and each SQL-backed data widget as a
+ * note saying where to see it (CloudWatch cannot query PostgreSQL).
+ */
+export function renderCloudWatchDashboard(
+  scope: Construct,
+  id: string,
+  dashboardName: string,
+  resources: DashboardResources,
+  definition: DashboardDefinition = DASHBOARD,
+): Dashboard {
+  const dashboard = new Dashboard(scope, id, {
+    dashboardName,
+    defaultInterval: Duration.hours(3),
+  });
+  for (const section of definition.sections) {
+    const widgets = section.widgets
+      .filter(
+        (w) => w.kind === 'data' || w.onlyWhen !== 'timestream' || resources.timestreamEnabled,
+      )
+      .map((w) => (w.kind === 'metric' ? metricWidget(w, resources) : dataNote(w)));
+    if (widgets.length === 0) continue;
+    dashboard.addWidgets(
+      new TextWidget({ markdown: `## ${section.title}`, width: 24, height: 1 }),
+      ...widgets,
+    );
+  }
+  return dashboard;
+}
+
+const AXIS_LABEL: Record<Unit, string> = {
+  ms: 'milliseconds',
+  s: 'seconds',
+  count: 'count',
+  USD: 'price',
+  '%': 'percent',
+};
+
+function metricWidget(widget: MetricWidget, resources: DashboardResources): IWidget {
+  const period = Duration.seconds(widget.periodSeconds);
+  const metrics = widget.metrics.flatMap((m) => toCloudWatchMetrics(m, resources, period));
+  if (widget.view === 'single-value') {
+    return new SingleValueWidget({
+      title: widget.title,
+      width: widget.width,
+      height: GRAPH_HEIGHT,
+      metrics,
+      setPeriodToTimeRange: true,
+    });
+  }
+  return new GraphWidget({
+    title: widget.title,
+    width: widget.width,
+    height: GRAPH_HEIGHT,
+    left: metrics,
+    leftYAxis: { label: AXIS_LABEL[widget.unit], showUnits: false, min: 0 },
+  });
+}
+
+/** One CloudWatch metric per line: a `splitBy` metric gives one per symbol. */
+export function toCloudWatchMetrics(
+  spec: AppMetric | AwsMetric,
+  resources: DashboardResources,
+  period: Duration,
+): Metric[] {
+  if (spec.source === 'app') {
+    const dimensions: Record<string, string> = { ...spec.dimensions };
+    const values = spec.splitBy ? resources.symbols : [undefined];
+    return values.map(
+      (value) =>
+        new Metric({
+          namespace: resources.namespace,
+          metricName: spec.metric,
+          dimensionsMap:
+            spec.splitBy && value ? { ...dimensions, [spec.splitBy]: value } : dimensions,
+          statistic: spec.stat,
+          period,
+          label: [spec.label, value].filter(Boolean).join(' '),
+        }),
+    );
+  }
+  const r = spec.resource;
+  let dimensionsMap: Record<string, string>;
+  if ('function' in r) {
+    const name = resources.functionNames[r.function];
+    if (name === undefined) return [];
+    dimensionsMap = { FunctionName: name };
+  } else if ('stream' in r) {
+    dimensionsMap = { StreamName: resources.streamName };
+  } else {
+    dimensionsMap = { QueueName: resources.deadLetterQueueNames[r.deadLetterQueue] };
+  }
+  return [
+    new Metric({
+      namespace: spec.namespace,
+      metricName: spec.metric,
+      dimensionsMap,
+      statistic: spec.stat,
+      period,
+      label: spec.label,
+    }),
+  ];
+}
+
+/** The markdown of a data widget's note. */
+export function dataNoteMarkdown(widget: DataWidget): string {
+  return [
+    `### ${widget.title}`,
+    widget.description,
+    '',
+    `*From PostgreSQL, which CloudWatch cannot query:* see it on the local dashboard (\`npm start\`, http://127.0.0.1:3000), or run \`sql/${widget.query}\` against the database with \`$1\`, \`$2\` the time range${widget.view.type === 'timeseries' && widget.view.bucketed ? ' and `$3` the bucket in seconds' : ''}. \`npm run compare\` prints the per-consumer figures.`,
+  ].join('\n');
+}
+
+function dataNote(widget: DataWidget): IWidget {
+  return new TextWidget({
+    markdown: dataNoteMarkdown(widget),
+    width: widget.width,
+    height: GRAPH_HEIGHT,
+  });
+}

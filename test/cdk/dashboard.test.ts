@@ -1,0 +1,230 @@
+import type { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_SYMBOLS } from '../../cdk/config.ts';
+import {
+  type AppMetric,
+  type AwsMetric,
+  allWidgets,
+  type MetricWidget,
+} from '../../cdk/dashboard/definition.ts';
+import {
+  actionsOf,
+  environmentOf,
+  projectFunctions,
+  resource,
+  statementsOf,
+  synth,
+} from './synth.ts';
+
+interface BodyWidget {
+  type: 'metric' | 'text';
+  width: number;
+  properties: {
+    title?: string;
+    view?: string;
+    markdown?: string;
+    metrics?: Array<Array<string | Record<string, unknown>>>;
+  };
+}
+
+/**
+ * The DashboardBody, parsed: an Fn::Join of JSON text and tokens, where each
+ * token (a Ref, a GetAtt) becomes the text `@@<logical id>[.<attribute>]@@`.
+ */
+function dashboardBody(template: Template): { name: unknown; widgets: BodyWidget[] } {
+  const dashboards = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+  expect(dashboards).toHaveLength(1);
+  const properties = (dashboards[0] as { Properties: Record<string, unknown> }).Properties;
+  const body = properties.DashboardBody as { 'Fn::Join': [string, unknown[]] } | string;
+  const text =
+    typeof body === 'string'
+      ? body
+      : body['Fn::Join'][1]
+          .map((part) => {
+            if (typeof part === 'string') return part;
+            const token = part as { Ref?: string; 'Fn::GetAtt'?: [string, string] };
+            if (token.Ref) return `@@${token.Ref}@@`;
+            if (token['Fn::GetAtt']) return `@@${token['Fn::GetAtt'].join('.')}@@`;
+            throw new Error(`unexpected token ${JSON.stringify(part)}`);
+          })
+          .join('');
+  return { name: properties.DashboardName, widgets: JSON.parse(text).widgets };
+}
+
+/** A metric line as the dashboard JSON has it: namespace, name, dimension pairs, options. */
+function line(metric: Array<string | Record<string, unknown>>) {
+  const options = metric.at(-1) as Record<string, unknown>;
+  const [namespace, name, ...pairs] = metric.slice(0, -1) as string[];
+  const dimensions: Record<string, string> = {};
+  for (let i = 0; i < pairs.length; i += 2) dimensions[pairs[i] as string] = pairs[i + 1] as string;
+  return { namespace, name, dimensions, stat: options.stat, label: options.label };
+}
+
+/** What each metric of the definition should look like in the body. */
+function expectedLines(
+  spec: AppMetric | AwsMetric,
+  template: Template,
+  namespace: string,
+): Array<ReturnType<typeof line>> {
+  if (spec.source === 'app') {
+    const values = spec.splitBy ? DEFAULT_SYMBOLS : [undefined];
+    return values.map((value) => ({
+      namespace,
+      name: spec.metric,
+      dimensions: { ...spec.dimensions, ...(spec.splitBy && value ? { symbol: value } : {}) },
+      stat: spec.stat,
+      label: [spec.label, value].filter(Boolean).join(' '),
+    }));
+  }
+  const functions = projectFunctions(template);
+  const r = spec.resource;
+  let dimensions: Record<string, string>;
+  if ('function' in r) {
+    dimensions = { FunctionName: `@@${functions.get(r.function)?.[0]}@@` };
+  } else if ('stream' in r) {
+    dimensions = { StreamName: `@@${resource(template, 'AWS::Kinesis::Stream', 'Prices')[0]}@@` };
+  } else {
+    const queue =
+      r.deadLetterQueue === 'realtime' ? 'RealtimeDeadLetterQueue' : 'BatchDeadLetterQueue';
+    dimensions = {
+      QueueName: `@@${resource(template, 'AWS::SQS::Queue', queue)[0]}.QueueName@@`,
+    };
+  }
+  return [
+    {
+      namespace: spec.namespace,
+      name: spec.metric,
+      dimensions,
+      stat: spec.stat,
+      label: spec.label,
+    },
+  ];
+}
+
+const metricWidgets = allWidgets().filter((w): w is MetricWidget => w.kind === 'metric');
+
+describe('CloudWatch dashboard', () => {
+  it('is named by the configuration', () => {
+    expect(dashboardBody(synth()).name).toBe('Pricestream');
+    expect(dashboardBody(synth({ dashboardName: 'prices-dev' })).name).toBe('prices-dev');
+  });
+
+  it('has every metric widget of the definition, with every metric, statistic and dimension', () => {
+    const template = synth();
+    const { widgets } = dashboardBody(template);
+
+    for (const widget of metricWidgets.filter((w) => w.onlyWhen !== 'timestream')) {
+      const found = widgets.filter(
+        (w) => w.type === 'metric' && w.properties.title === widget.title,
+      );
+      expect(found, widget.id).toHaveLength(1);
+      const body = found[0] as BodyWidget;
+      expect(body.width).toBe(widget.width);
+      expect(body.properties.view).toBe(widget.view === 'graph' ? 'timeSeries' : 'singleValue');
+      const lines = (body.properties.metrics ?? []).map(line);
+      const expected = widget.metrics.flatMap((m) => expectedLines(m, template, 'Pricestream'));
+      expect(lines, widget.id).toEqual(expected);
+    }
+  });
+
+  it('draws the fetch metrics once per configured symbol, in the configured namespace', () => {
+    const template = synth({ symbols: ['BTC-USD', 'ETH-EUR'], metricsNamespace: 'Prices/Dev' });
+    const { widgets } = dashboardBody(template);
+
+    const fetch = widgets.find((w) => w.properties.title === 'Fetch successes per symbol (EMF)');
+    expect((fetch?.properties.metrics ?? []).map(line)).toEqual([
+      {
+        namespace: 'Prices/Dev',
+        name: 'FetchSuccess',
+        dimensions: { service: 'fetch-prices', symbol: 'BTC-USD' },
+        stat: 'Sum',
+        label: 'BTC-USD',
+      },
+      {
+        namespace: 'Prices/Dev',
+        name: 'FetchSuccess',
+        dimensions: { service: 'fetch-prices', symbol: 'ETH-EUR' },
+        stat: 'Sum',
+        label: 'ETH-EUR',
+      },
+    ]);
+  });
+
+  it('turns each SQL widget into a note naming its query and the local dashboard', () => {
+    const { widgets } = dashboardBody(synth());
+    const notes = widgets.filter((w) => w.type === 'text').map((w) => w.properties.markdown ?? '');
+
+    for (const widget of allWidgets()) {
+      if (widget.kind !== 'data') continue;
+      const note = notes.find((n) => n.startsWith(`### ${widget.title}\n`));
+      expect(note, widget.id).toBeDefined();
+      expect(note).toContain(`sql/${widget.query}`);
+      expect(note).toContain('http://127.0.0.1:3000');
+    }
+  });
+
+  it('shows the Timestream widget only when the mirror is on', () => {
+    const title = 'Timestream mirror (EMF)';
+    const off = dashboardBody(synth()).widgets.map((w) => w.properties.title);
+    const on = dashboardBody(synth({ timestream: { enabled: true } })).widgets.map(
+      (w) => w.properties.title,
+    );
+
+    expect(off).not.toContain(title);
+    expect(on).toContain(title);
+  });
+});
+
+describe('Timestream mirror', () => {
+  it('is off by default: no variables, no permissions', () => {
+    const template = synth();
+    const [fnId, fn] = resource(template, 'AWS::Lambda::Function', 'RealtimeConsumer');
+
+    expect(Object.keys(environmentOf(fn)).filter((k) => k.startsWith('TIMESTREAM'))).toEqual([]);
+    expect(actionsOf(template, fnId).filter((a) => a.startsWith('timestream:'))).toEqual([]);
+  });
+
+  it('when on, names the table to the realtime consumer and lets it write there only', () => {
+    const template = synth({
+      timestream: {
+        enabled: true,
+        databaseName: 'prices_db',
+        tableName: 'quotes',
+        endpoint: 'https://ingest-cell1.timestream.us-east-1.amazonaws.com',
+      },
+    });
+    const [fnId, fn] = resource(template, 'AWS::Lambda::Function', 'RealtimeConsumer');
+    const [batchId] = resource(template, 'AWS::Lambda::Function', 'BatchConsumer');
+
+    expect(environmentOf(fn)).toMatchObject({
+      TIMESTREAM_DATABASE_NAME: 'prices_db',
+      TIMESTREAM_TABLE_NAME: 'quotes',
+      TIMESTREAM_ENDPOINT: 'https://ingest-cell1.timestream.us-east-1.amazonaws.com',
+    });
+    const statements = statementsOf(template, fnId).filter((s) =>
+      [s.Action].flat().some((a) => a.startsWith('timestream:')),
+    );
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'timestream:WriteRecords',
+        Resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':timestream:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':database/prices_db/table/quotes',
+            ],
+          ],
+        },
+      },
+      { Effect: 'Allow', Action: 'timestream:DescribeEndpoints', Resource: '*' },
+    ]);
+    expect(actionsOf(template, batchId).filter((a) => a.startsWith('timestream:'))).toEqual([]);
+  });
+});
