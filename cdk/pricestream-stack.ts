@@ -7,17 +7,24 @@ import {
   Stack,
   type StackProps,
 } from 'aws-cdk-lib';
-import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Stream, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Stream, StreamConsumer, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
 import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
-import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import {
+  KinesisConsumerEventSource,
+  KinesisEventSource,
+  type KinesisEventSourceProps,
+  SqsDlq,
+} from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import type { ConsumerConfig, PricestreamConfig } from './config.ts';
 import { bindDatabase, PricestreamFunction } from './constructs/pricestream-function.ts';
+import { renderCloudWatchDashboard } from './dashboard/cloudwatch.ts';
 import { hashMigrations } from './migrations-hash.ts';
 import { SQL_DIR } from './paths.ts';
 
@@ -73,6 +80,9 @@ export class PricestreamStack extends Stack {
 
     // Later stages (gold rollup schedules, the CloudWatch dashboard, optional Timestream)
     // go here, each as one more private method reading the same configuration.
+    this.goldRollups();
+    this.timestreamMirror(realtime.fn);
+    this.dashboard(realtime.deadLetterQueue, batch.deadLetterQueue);
     this.outputs(realtime.deadLetterQueue, batch.deadLetterQueue);
   }
 
@@ -147,28 +157,45 @@ export class PricestreamStack extends Stack {
       retentionPeriod: Duration.days(14),
     });
 
+    const mapping: KinesisEventSourceProps = {
+      batchSize: settings.batchSize,
+      maxBatchingWindow:
+        settings.batchingWindowSeconds > 0
+          ? Duration.seconds(settings.batchingWindowSeconds)
+          : undefined,
+      parallelizationFactor: settings.parallelizationFactor,
+      // -1 (retry until the record expires) is a value CloudFormation takes as is.
+      retryAttempts: settings.maxRetryAttempts,
+      // -1 (never too old) is CloudFormation's default; a Duration cannot say it, so omit it.
+      maxRecordAge:
+        settings.maxRecordAgeSeconds === -1
+          ? undefined
+          : Duration.seconds(settings.maxRecordAgeSeconds),
+      bisectBatchOnError: settings.bisectOnError,
+      startingPosition: StartingPosition[settings.startingPosition],
+      reportBatchItemFailures: true,
+      onFailure: new SqsDlq(deadLetterQueue),
+    };
     fn.addEventSource(
-      new KinesisEventSource(this.stream, {
-        batchSize: settings.batchSize,
-        maxBatchingWindow:
-          settings.batchingWindowSeconds > 0
-            ? Duration.seconds(settings.batchingWindowSeconds)
-            : undefined,
-        parallelizationFactor: settings.parallelizationFactor,
-        // -1 (retry until the record expires) is a value CloudFormation takes as is.
-        retryAttempts: settings.maxRetryAttempts,
-        // -1 (never too old) is CloudFormation's default; a Duration cannot say it, so omit it.
-        maxRecordAge:
-          settings.maxRecordAgeSeconds === -1
-            ? undefined
-            : Duration.seconds(settings.maxRecordAgeSeconds),
-        bisectBatchOnError: settings.bisectOnError,
-        startingPosition: StartingPosition[settings.startingPosition],
-        reportBatchItemFailures: true,
-        onFailure: new SqsDlq(deadLetterQueue),
-      }),
+      settings.enhancedFanOut
+        ? new KinesisConsumerEventSource(this.enhancedFanOut(prefix, name), mapping)
+        : new KinesisEventSource(this.stream, mapping),
     );
     return { fn, deadLetterQueue };
+  }
+
+  /**
+   * A registered stream consumer (enhanced fan-out): Lambda reads the shards
+   * through SubscribeToShard with a dedicated 2 MB/s per shard, and records are
+   * pushed as they arrive instead of polled about once a second. The function
+   * is granted SubscribeToShard and DescribeStreamConsumer on the consumer (and
+   * read on the stream) by the event source.
+   */
+  private enhancedFanOut(prefix: 'Realtime' | 'Batch', name: string): StreamConsumer {
+    return new StreamConsumer(this, `${prefix}StreamConsumer`, {
+      stream: this.stream,
+      streamConsumerName: name,
+    });
   }
 
   /**
@@ -201,6 +228,98 @@ export class PricestreamStack extends Stack {
       properties: { MigrationsHash: hashMigrations(join(this.sqlDir, 'migrations')) },
     });
     return { fn, migrations };
+  }
+
+  /**
+   * The gold rollups: one function, run for each granularity by its own rule
+   * every `rollup.scheduleMinutes`, the granularity in the rule's Input. Each run
+   * recomputes the buckets touched since its high-water mark (kept in the
+   * database), so a missed or failed run is caught up by the next one.
+   */
+  private goldRollups(): void {
+    const { rollup } = this.config;
+    const fn = new PricestreamFunction(this, 'Rollup', {
+      name: 'rollup',
+      config: this.config,
+      description: 'Rolls silver prices up into the gold 10-minute and hourly tables',
+      timeout: Duration.seconds(rollup.timeoutSeconds),
+      environment: { ROLLUP_SOURCE_CONSUMER: rollup.sourceConsumer },
+      sqlDir: this.sqlDir,
+    });
+    bindDatabase(fn, this.config);
+
+    for (const [id, granularity, label] of [
+      ['Rollup10mSchedule', '10m', '10-minute'],
+      ['Rollup1hSchedule', '1h', 'hourly'],
+    ] as const) {
+      const rule = new Rule(this, id, {
+        description: `Runs the ${label} gold rollup`,
+        schedule: Schedule.rate(Duration.minutes(rollup.scheduleMinutes)),
+        targets: [new LambdaFunction(fn, { event: RuleTargetInput.fromObject({ granularity }) })],
+      });
+      // The gold tables exist before the first run.
+      rule.node.addDependency(this.migrations);
+    }
+    new CfnOutput(this, 'RollupFunctionName', {
+      value: fn.functionName,
+      description: 'rollup',
+    });
+  }
+
+  /**
+   * The optional Timestream mirror of the realtime consumer (off by default:
+   * Timestream for LiveAnalytics is closed to new AWS customers). When on, the
+   * function gets the table's names and may write to that table only, plus
+   * DescribeEndpoints, which endpoint discovery calls and which has no resource.
+   * The database and table are not created here: they must exist.
+   */
+  private timestreamMirror(fn: PricestreamFunction): void {
+    const { timestream } = this.config;
+    if (!timestream.enabled) return;
+    fn.addEnvironment('TIMESTREAM_DATABASE_NAME', timestream.databaseName);
+    fn.addEnvironment('TIMESTREAM_TABLE_NAME', timestream.tableName);
+    if (timestream.endpoint) fn.addEnvironment('TIMESTREAM_ENDPOINT', timestream.endpoint);
+    fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['timestream:WriteRecords'],
+        resources: [
+          this.formatArn({
+            service: 'timestream',
+            resource: 'database',
+            resourceName: `${timestream.databaseName}/table/${timestream.tableName}`,
+          }),
+        ],
+      }),
+    );
+    fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['timestream:DescribeEndpoints'], resources: ['*'] }),
+    );
+  }
+
+  /**
+   * The CloudWatch dashboard, rendered from the definition the local
+   * dashboard also reads (cdk/dashboard/definition.ts). SQL-backed widgets
+   * become notes pointing at the local dashboard.
+   */
+  private dashboard(realtimeDlq: Queue, batchDlq: Queue): void {
+    const rollup = this.node.tryFindChild('Rollup') as PricestreamFunction | undefined;
+    const dashboard = renderCloudWatchDashboard(this, 'Dashboard', this.config.dashboardName, {
+      namespace: this.config.metricsNamespace,
+      functionNames: {
+        'fetch-prices': this.fetchPrices.functionName,
+        'realtime-consumer': this.realtimeConsumer.functionName,
+        'batch-consumer': this.batchConsumer.functionName,
+        ...(rollup ? { rollup: rollup.functionName } : {}),
+      },
+      streamName: this.stream.streamName,
+      deadLetterQueueNames: { realtime: realtimeDlq.queueName, batch: batchDlq.queueName },
+      symbols: this.config.symbols,
+      timestreamEnabled: this.config.timestream.enabled,
+    });
+    new CfnOutput(this, 'DashboardName', {
+      value: dashboard.dashboardName,
+      description: 'CloudWatch dashboard',
+    });
   }
 
   private outputs(realtimeDlq: Queue, batchDlq: Queue): void {

@@ -32,6 +32,19 @@ import type { RuntimeEvents } from './runtime-events.ts';
 import { ShardConsumer } from './shard-consumer.ts';
 import { PollingShardReader, type ShardRecordSource, type StartingPoint } from './shard-reader.ts';
 import type { EventSourceMappingModel, FunctionModel } from './stack-model.ts';
+import { ensureStreamConsumer } from './stream-consumers.ts';
+import { SubscriptionShardReader } from './subscription-reader.ts';
+
+/**
+ * How a mapping on a registered stream consumer (enhanced fan-out) reads:
+ * `poll`, GetRecords every `pollIntervalMs` on an idle shard, which gives
+ * the push latency of enhanced fan-out on AWS (tens of ms); or `subscribe`,
+ * SubscribeToShard, the real API, which kinesis-local pushes only once a second.
+ */
+export interface EnhancedFanOutOptions {
+  transport: 'poll' | 'subscribe';
+  pollIntervalMs: number;
+}
 
 export interface MappingOptions {
   /** Wait between GetRecords calls on an idle shard. Lambda: about 1 s. */
@@ -42,6 +55,8 @@ export interface MappingOptions {
   shardRefreshMs: number;
   /** Records read ahead per shard at most. */
   maxBufferedRecords?: number;
+  /** Mappings on a stream consumer. Default: polling every 20 ms. */
+  enhancedFanOut?: EnhancedFanOutOptions;
 }
 
 export interface MappingDeps {
@@ -85,6 +100,8 @@ export class KinesisEventSourceMapping {
   private readonly unavailableShards = new Set<string>();
   private readonly sizes = new WeakMap<ShardRecord, number>();
   private streamCreatedAt: Date | undefined;
+  /** The registered consumer's ARN in Kinesis, for an enhanced fan-out mapping. */
+  private consumerArn: string | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
   private refreshing: Promise<void> | undefined;
   private readonly identity: EventSourceIdentity;
@@ -124,12 +141,6 @@ export class KinesisEventSourceMapping {
 
   async start(): Promise<void> {
     const { model, kinesis } = this.deps;
-    if (model.consumer) {
-      this.notice(
-        'warn',
-        `enhanced fan-out consumer ${model.consumer.name} is polled like a standard mapping locally`,
-      );
-    }
     for (const setting of model.unsupported) {
       this.notice('warn', `${setting} is not applied by the local runtime`);
     }
@@ -137,6 +148,21 @@ export class KinesisEventSourceMapping {
       new DescribeStreamSummaryCommand({ StreamName: model.streamName }),
     );
     this.streamCreatedAt = summary.StreamDescriptionSummary?.StreamCreationTimestamp;
+    if (model.consumer) {
+      const streamArn = summary.StreamDescriptionSummary?.StreamARN ?? model.streamArn;
+      this.consumerArn = await ensureStreamConsumer(kinesis, streamArn, model.consumer.name, {
+        signal: this.stopping.signal,
+      });
+      const { transport, pollIntervalMs } = this.efo();
+      this.notice(
+        'info',
+        `enhanced fan-out consumer ${model.consumer.name}: ${
+          transport === 'subscribe'
+            ? 'SubscribeToShard (kinesis-local pushes once a second)'
+            : `read by GetRecords every ${pollIntervalMs} ms when idle, for enhanced fan-out's push latency`
+        }`,
+      );
+    }
     await this.refreshShards();
     this.refreshTimer = setInterval(() => {
       this.refreshShards().catch((error) =>
@@ -285,7 +311,11 @@ export class KinesisEventSourceMapping {
       finished: () => this.saveCheckpoint(shardId, { kind: 'finished' }),
       signal: this.stopping.signal,
     });
-    await consumer.run();
+    try {
+      await consumer.run();
+    } finally {
+      source.close?.();
+    }
   }
 
   /**
@@ -316,29 +346,45 @@ export class KinesisEventSourceMapping {
     }
   }
 
-  /** The seam for enhanced fan-out: a SubscribeToShard source would be chosen here. */
+  /** Polled (standard), polled without the idle second, or subscribed (enhanced fan-out). */
   private createSource(shardId: string, start: StartingPoint): ShardRecordSource {
     const { model, options, kinesis } = this.deps;
+    const reporter = {
+      // One notice per outage for the mapping, not one per shard.
+      unavailable: (message: string) => {
+        if (this.unavailableShards.size === 0) this.notice('warn', message);
+        this.unavailableShards.add(shardId);
+      },
+      recovered: () => {
+        this.unavailableShards.delete(shardId);
+        if (this.unavailableShards.size === 0) this.notice('info', 'Kinesis is reachable again');
+      },
+      warn: (message: string) => this.notice('warn', message),
+    };
+    const efo = this.consumerArn === undefined ? undefined : this.efo();
+    if (efo?.transport === 'subscribe' && this.consumerArn !== undefined) {
+      return new SubscriptionShardReader(kinesis, {
+        consumerArn: this.consumerArn,
+        streamName: model.streamName,
+        shardId,
+        start,
+        backoff: options.backoff,
+        reporter,
+      });
+    }
     return new PollingShardReader(kinesis, {
       streamName: model.streamName,
       shardId,
       start,
       limit: 10_000,
-      pollIntervalMs: options.pollIntervalMs,
+      pollIntervalMs: efo ? efo.pollIntervalMs : options.pollIntervalMs,
       backoff: options.backoff,
-      reporter: {
-        // One notice per outage for the mapping, not one per shard.
-        unavailable: (message) => {
-          if (this.unavailableShards.size === 0) this.notice('warn', message);
-          this.unavailableShards.add(shardId);
-        },
-        recovered: () => {
-          this.unavailableShards.delete(shardId);
-          if (this.unavailableShards.size === 0) this.notice('info', 'Kinesis is reachable again');
-        },
-        warn: (message) => this.notice('warn', message),
-      },
+      reporter,
     });
+  }
+
+  private efo(): EnhancedFanOutOptions {
+    return this.deps.options.enhancedFanOut ?? { transport: 'poll', pollIntervalMs: 20 };
   }
 
   private async invoke(

@@ -79,6 +79,15 @@ export interface LocalRuntimeOptions {
   customResources?: boolean;
   /** GetRecords interval on an idle shard, ms. Default 1000 (like Lambda). */
   pollIntervalMs?: number;
+  /**
+   * How mappings on a registered stream consumer (enhanced fan-out) read:
+   * `poll` (default) GetRecords every `efoPollIntervalMs` on an idle shard,
+   * close to enhanced fan-out's push latency on AWS; `subscribe`
+   * SubscribeToShard, which kinesis-local answers but pushes once a second.
+   */
+  enhancedFanOut?: 'poll' | 'subscribe';
+  /** GetRecords interval on an idle shard of an enhanced fan-out mapping, ms. Default 20. */
+  efoPollIntervalMs?: number;
   /** Retry delays of failed batches and bookkeeping writes. Default 500 ms doubling to 10 s. */
   retryBackoff?: BackoffOptions;
   /** How often mappings look for new shards, ms. Default 30,000. */
@@ -390,6 +399,10 @@ async function startMappings(
         pollIntervalMs: options.pollIntervalMs ?? 1000,
         backoff: options.retryBackoff ?? {},
         shardRefreshMs: options.shardRefreshMs ?? 30_000,
+        enhancedFanOut: {
+          transport: options.enhancedFanOut ?? 'poll',
+          pollIntervalMs: options.efoPollIntervalMs ?? 20,
+        },
       },
     });
     mappings.push(esm);

@@ -60,8 +60,15 @@ export class ShardConsumer {
   async run(): Promise<void> {
     const { source, signal, settings } = this.deps;
     while (!signal.aborted) {
-      const canRead = !this.shardEnded && this.buffer.length < settings.maxBufferedRecords;
+      // A full round waiting is processed before the next read: a read would
+      // not add to it, and on a fast-polled shard (enhanced fan-out) reads
+      // between rounds would take the time the invocations need.
+      const roundWaiting =
+        this.buffer.length >= settings.batchSize * settings.parallelizationFactor;
+      const canRead =
+        !this.shardEnded && !roundWaiting && this.buffer.length < settings.maxBufferedRecords;
       if (canRead && Date.now() >= this.nextReadAt) {
+        const readStartedAt = Date.now();
         const read = await source.read(signal);
         if (read.records.length > 0 && this.buffer.length === 0) this.windowStartedAt = Date.now();
         for (const record of read.records) {
@@ -69,7 +76,9 @@ export class ShardConsumer {
           this.bufferedBytes += this.deps.sizeOf(record);
         }
         this.shardEnded = read.shardEnded;
-        this.nextReadAt = read.hasMore ? Date.now() : Date.now() + source.idleDelayMs;
+        // The idle interval runs from the start of a read, so a shard is read
+        // once per interval (Lambda: once a second), however long a read takes.
+        this.nextReadAt = read.hasMore ? Date.now() : readStartedAt + source.idleDelayMs;
       }
       if (this.ready()) {
         await this.processRound();

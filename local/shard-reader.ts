@@ -1,9 +1,8 @@
 /**
- * Where a mapping gets one shard's records from. Today that is polling with
- * GetRecords, as Lambda does for a standard (shared-throughput) mapping. An
- * enhanced fan-out mapping would implement ShardRecordSource on top of
- * SubscribeToShard (a pushed stream, re-subscribed every 5 minutes) and plug
- * into the same shard consumer.
+ * Where a mapping gets one shard's records from: polling with GetRecords, as
+ * Lambda does for a standard (shared-throughput) mapping and, with a short
+ * idle interval, for an enhanced fan-out one; or SubscribeToShard
+ * (subscription-reader.ts). Either plugs into the same shard consumer.
  */
 import {
   GetRecordsCommand,
@@ -36,6 +35,8 @@ export interface ShardRecordSource {
   read(signal: AbortSignal): Promise<ShardRead>;
   /** How long to wait before the next read when the last one found nothing more. */
   readonly idleDelayMs: number;
+  /** Releases what the source holds open (a subscription) once the shard consumer is done with it. */
+  close?(): void;
 }
 
 export interface ShardReaderReporter {

@@ -1,0 +1,216 @@
+/**
+ * A shard read through a registered stream consumer (enhanced fan-out):
+ * SubscribeToShard opens an event stream that pushes records as Kinesis has
+ * them, for up to 5 minutes; then the reader subscribes again after the last
+ * record it received, so nothing is skipped or repeated.
+ *
+ * The subscription runs in the background and queues what it is pushed;
+ * read() hands out the queue without waiting, so a shard consumer that still
+ * has records to process is never held up by a quiet stream.
+ *
+ * kinesis-local answers SubscribeToShard over HTTP/1.1 (a chunked response in
+ * the event-stream encoding, which the SDK decodes with the runtime's
+ * HTTP/1.1 client; over HTTP/2 it fails), but pushes an event only once a
+ * second, so locally this source is no faster than polling. The runtime uses
+ * it when asked to (`enhancedFanOut: 'subscribe'`); see event-source-mapping.ts.
+ */
+import {
+  type KinesisClient,
+  type StartingPosition,
+  SubscribeToShardCommand,
+  type SubscribeToShardEventStream,
+} from '@aws-sdk/client-kinesis';
+import { Backoff, type BackoffOptions, errorMessage, StoppedError, sleep } from './backoff.ts';
+import type { ShardRecord } from './kinesis-event.ts';
+import type {
+  ShardRead,
+  ShardReaderReporter,
+  ShardRecordSource,
+  StartingPoint,
+} from './shard-reader.ts';
+
+export interface SubscriptionShardReaderOptions {
+  /** The registered consumer's ARN, as Kinesis knows it (see stream-consumers.ts). */
+  consumerArn: string;
+  streamName: string;
+  shardId: string;
+  start: StartingPoint;
+  /** How often the shard consumer looks at what was pushed, ms. Default 10. */
+  checkIntervalMs?: number;
+  /** The subscription pauses while this many records wait to be read. Default 10,000. */
+  maxQueuedRecords?: number;
+  backoff?: BackoffOptions;
+  reporter: ShardReaderReporter;
+}
+
+export class SubscriptionShardReader implements ShardRecordSource {
+  readonly idleDelayMs: number;
+  /** Subscriptions opened so far (tests, and a sign of the 5-minute renewals). */
+  subscriptions = 0;
+  private readonly queue: ShardRecord[] = [];
+  private shardEnded = false;
+  private start: StartingPoint;
+  /** The last record received: a new subscription starts after it. */
+  private lastSequenceNumber: string | undefined;
+  private pump: Promise<void> | undefined;
+  /** Ends the background subscription (close(), or the consumer's stop). */
+  private readonly closed = new AbortController();
+  /** The open subscription's own controller: aborting it ends just that subscription. */
+  private current: AbortController | undefined;
+  private drained: (() => void) | undefined;
+  /** Set by endSubscription(): the error that follows is the renewal, not an outage. */
+  private renewing = false;
+
+  constructor(
+    private readonly kinesis: KinesisClient,
+    private readonly options: SubscriptionShardReaderOptions,
+  ) {
+    this.start = options.start;
+    this.idleDelayMs = options.checkIntervalMs ?? 10;
+  }
+
+  async read(signal: AbortSignal): Promise<ShardRead> {
+    if (signal.aborted || this.closed.signal.aborted) {
+      this.close();
+      throw new StoppedError();
+    }
+    if (!this.pump) {
+      signal.addEventListener('abort', () => this.close(), { once: true });
+      // Never rejects: failures are retried and reported inside.
+      this.pump = this.subscribeUntilClosed().catch(() => {});
+    }
+    const records = this.queue.splice(0);
+    this.drained?.();
+    return { records, hasMore: false, shardEnded: this.shardEnded && this.queue.length === 0 };
+  }
+
+  /** Ends the subscription; what was queued and not read is read again by the next reader, from the checkpoint. */
+  close(): void {
+    this.closed.abort();
+    this.current?.abort();
+    this.drained?.();
+  }
+
+  /** Ends the open subscription as its 5 minutes running out would; the reader subscribes again. */
+  endSubscription(): void {
+    this.renewing = true;
+    this.current?.abort();
+  }
+
+  private async subscribeUntilClosed(): Promise<void> {
+    const backoff = new Backoff(this.options.backoff);
+    let failing = false;
+    while (!this.closed.signal.aborted && !this.shardEnded) {
+      try {
+        for await (const event of this.subscribe()) {
+          if (failing) {
+            failing = false;
+            backoff.reset();
+            this.options.reporter.recovered();
+          }
+          this.receive(event);
+          while (this.queue.length >= (this.options.maxQueuedRecords ?? 10_000)) {
+            if (this.closed.signal.aborted) return;
+            await new Promise<void>((resolve) => {
+              this.drained = resolve;
+            });
+          }
+        }
+        // The stream ended: the subscription's time is up (5 minutes).
+        this.renewing = false;
+      } catch (error) {
+        if (this.closed.signal.aborted) return;
+        if (this.renewing) {
+          this.renewing = false;
+          continue;
+        }
+        if (this.lastSequenceNumber === undefined && this.isBadStartingSequence(error)) {
+          this.options.reporter.warn(
+            `${this.options.shardId}: the checkpoint ${describe(this.start)} is not in the stream ` +
+              '(stream re-created, or the record expired); subscribing from TRIM_HORIZON',
+          );
+          this.start = { type: 'TRIM_HORIZON' };
+          continue;
+        }
+        if (!failing) {
+          failing = true;
+          this.options.reporter.unavailable(
+            `Kinesis ${this.options.streamName}/${this.options.shardId} (subscription): ${errorMessage(error)}; retrying`,
+          );
+        }
+        await sleep(backoff.nextDelay(), this.closed.signal).catch(() => {});
+      }
+    }
+  }
+
+  private receive(event: SubscribeToShardEventStream): void {
+    const pushed = event.SubscribeToShardEvent;
+    if (!pushed) throw new Error(`unexpected event ${Object.keys(event).join(', ')}`);
+    for (const record of pushed.Records ?? []) {
+      this.queue.push({
+        shardId: this.options.shardId,
+        sequenceNumber: record.SequenceNumber ?? '',
+        partitionKey: record.PartitionKey ?? '',
+        data: record.Data ?? new Uint8Array(),
+        approximateArrivalTimestamp: record.ApproximateArrivalTimestamp ?? new Date(),
+      });
+    }
+    const last = this.queue.at(-1);
+    if (last) this.lastSequenceNumber = last.sequenceNumber;
+    // The last event of a closed shard names its children and has no continuation.
+    if ((pushed.ChildShards?.length ?? 0) > 0 || pushed.ContinuationSequenceNumber === undefined) {
+      this.shardEnded = true;
+    }
+  }
+
+  private async *subscribe(): AsyncGenerator<SubscribeToShardEventStream> {
+    const position: StartingPoint =
+      this.lastSequenceNumber !== undefined
+        ? { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: this.lastSequenceNumber }
+        : this.start;
+    const startingPosition: StartingPosition = { Type: position.type };
+    if (position.type === 'AFTER_SEQUENCE_NUMBER') {
+      startingPosition.SequenceNumber = position.sequenceNumber;
+    }
+    if (position.type === 'AT_TIMESTAMP') startingPosition.Timestamp = position.timestamp;
+    const controller = new AbortController();
+    this.current = controller;
+    try {
+      const output = await this.kinesis.send(
+        new SubscribeToShardCommand({
+          ConsumerARN: this.options.consumerArn,
+          ShardId: this.options.shardId,
+          StartingPosition: startingPosition,
+        }),
+        { abortSignal: controller.signal },
+      );
+      if (!output.EventStream) throw new Error('SubscribeToShard returned no event stream');
+      this.subscriptions++;
+      yield* output.EventStream;
+    } finally {
+      // Closes the connection when the loop leaves early (close, an error).
+      controller.abort();
+    }
+  }
+
+  /** AWS says InvalidArgument; kinesis-local says it cannot find the sequence number. */
+  private isBadStartingSequence(error: unknown): boolean {
+    if (this.start.type !== 'AFTER_SEQUENCE_NUMBER') return false;
+    const { name, message } = error as Error;
+    return (
+      name === 'InvalidArgumentException' ||
+      (name === 'ResourceNotFoundException' && /SequenceNumber/i.test(message))
+    );
+  }
+}
+
+function describe(point: StartingPoint): string {
+  switch (point.type) {
+    case 'AFTER_SEQUENCE_NUMBER':
+      return `after ${point.sequenceNumber}`;
+    case 'AT_TIMESTAMP':
+      return `at ${point.timestamp.toISOString()}`;
+    default:
+      return point.type;
+  }
+}
