@@ -4,8 +4,7 @@
  */
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
-import { createPool } from '../lambdas/shared/db.ts';
-import { ENV, oneOfEnv, optionalEnv } from '../lambdas/shared/env.ts';
+import { createPool, LOCAL_DATABASE_URL, operatorDatabaseSetting } from '../lambdas/shared/db.ts';
 import { compareConsumers, totalRecords } from '../lambdas/shared/report/compare.ts';
 import { describeDatabaseError, serverOf } from '../lambdas/shared/report/database-errors.ts';
 import { renderReport } from '../lambdas/shared/report/render.ts';
@@ -24,8 +23,6 @@ const EXIT = {
   notMigrated: 4,
   failed: 5,
 } as const;
-
-const LOCAL_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:54329/pricestream';
 
 const USAGE = `Usage: npm run compare -- [--since 5m] [--until now] [--json]
 
@@ -95,11 +92,11 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
 
-  const databaseUrl = optionalEnv(ENV.databaseUrl) ?? LOCAL_DATABASE_URL;
+  const setting = operatorDatabaseSetting();
+  const databaseUrl = setting.url;
   let pool: pg.Pool;
   try {
-    const ssl = oneOfEnv(ENV.databaseSsl, ['require', 'disable'] as const, 'disable') === 'require';
-    pool = await createPool({ kind: 'url', url: databaseUrl, ssl }, 1);
+    pool = await createPool(setting, 1);
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     return EXIT.badArguments;

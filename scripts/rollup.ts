@@ -3,8 +3,8 @@
  * the scheduled function runs. See `npm run rollup -- --help`.
  */
 import type pg from 'pg';
-import { createPool } from '../lambdas/shared/db.ts';
-import { ENV, EnvError, oneOfEnv, optionalEnv } from '../lambdas/shared/env.ts';
+import { createPool, LOCAL_DATABASE_URL, operatorDatabaseSetting } from '../lambdas/shared/db.ts';
+import { EnvError } from '../lambdas/shared/env.ts';
 import { describeDatabaseError, serverOf } from '../lambdas/shared/report/database-errors.ts';
 import { RollupRequestError, runRollup } from '../lambdas/shared/rollup.ts';
 import {
@@ -15,8 +15,6 @@ import {
 } from '../lambdas/shared/rollup-cli.ts';
 
 const EXIT = { ok: 0, badArguments: 2, unreachable: 3, notMigrated: 4, failed: 5 } as const;
-
-const LOCAL_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:54329/pricestream';
 
 const USAGE = `Usage: npm run rollup -- [--granularity 10m|1h|all] [--from <time>] [--to <time>]
                         [--consumer realtime|batch]
@@ -61,11 +59,11 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
 
-  const databaseUrl = optionalEnv(ENV.databaseUrl) ?? LOCAL_DATABASE_URL;
+  const setting = operatorDatabaseSetting();
+  const databaseUrl = setting.url;
   let pool: pg.Pool;
   try {
-    const ssl = oneOfEnv(ENV.databaseSsl, ['require', 'disable'] as const, 'disable') === 'require';
-    pool = await createPool({ kind: 'url', url: databaseUrl, ssl }, 1);
+    pool = await createPool(setting, 1);
   } catch (error) {
     if (!(error instanceof EnvError)) throw error;
     process.stderr.write(`rollup: ${error.message}\n`);

@@ -21,6 +21,18 @@ export function databaseSettingFromEnv(env = process.env): DatabaseSetting {
   );
 }
 
+/** The database `npm start` runs (DESIGN.md's stable interface). */
+export const LOCAL_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:54329/pricestream';
+
+/** An operator command's database (compare, rollup): DATABASE_URL, else the local one. */
+export function operatorDatabaseSetting(
+  env = process.env,
+): Extract<DatabaseSetting, { kind: 'url' }> {
+  const ssl =
+    oneOfEnv(ENV.databaseSsl, ['require', 'disable'] as const, 'disable', env) === 'require';
+  return { kind: 'url', url: optionalEnv(ENV.databaseUrl, env) ?? LOCAL_DATABASE_URL, ssl };
+}
+
 interface RdsSecret {
   host: string;
   port?: number | string;
