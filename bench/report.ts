@@ -84,7 +84,7 @@ export function checks(modes: ModeResult[], floors: Floors | undefined): Check[]
     if (drained === undefined || drained === null || reader === undefined) continue;
     out.push({
       target: `${mode.mode} batch drain ≥ 90 % of the bare reader (${rate(reader)})`,
-      measured: `${rate(drained)} (${Math.round((drained / reader) * 100)} %)`,
+      measured: `${rate(drained)} (${round((drained / reader) * 100)} %)`,
       ok: drained >= 0.9 * reader,
     });
   }
@@ -145,7 +145,7 @@ function againstFloors(mode: ModeResult, floors: Floors | undefined): string | u
   for (const consumer of CONSUMERS) {
     const drained = mode.drain?.perSecond[consumer];
     if (drained !== undefined && drained !== null) {
-      parts.push(`${consumer} drain ${Math.round((drained / reader) * 100)} % of the bare reader`);
+      parts.push(`${consumer} drain ${round((drained / reader) * 100)} % of the bare reader`);
     }
   }
   return parts.length > 0 ? `Against the floors: ${parts.join('; ')}.` : undefined;

@@ -53,6 +53,7 @@ export class ShardConsumer {
   private windowStartedAt: number | undefined;
   private shardEnded = false;
   private nextReadAt = 0;
+  private firstRead = true;
 
   constructor(private readonly deps: ShardConsumerDeps) {}
 
@@ -78,7 +79,13 @@ export class ShardConsumer {
         this.shardEnded = read.shardEnded;
         // The idle interval runs from the start of a read, so a shard is read
         // once per interval (Lambda: once a second), however long a read takes.
-        this.nextReadAt = read.hasMore ? Date.now() : readStartedAt + source.idleDelayMs;
+        // The first one is cut at random, so the shards of a mapping, started
+        // together, are not read in lockstep (Lambda polls each on its own).
+        const idleDelayMs = this.firstRead
+          ? Math.random() * source.idleDelayMs
+          : source.idleDelayMs;
+        this.firstRead = false;
+        this.nextReadAt = read.hasMore ? Date.now() : readStartedAt + idleDelayMs;
       }
       if (this.ready()) {
         await this.processRound();
