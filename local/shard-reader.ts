@@ -110,9 +110,9 @@ export class PollingShardReader implements ShardRecordSource {
           this.iterator = undefined;
           continue;
         }
-        if (this.lastSequenceNumber === undefined && this.isBadStartingSequence(error)) {
+        if (this.lastSequenceNumber === undefined && isBadStartingSequence(this.start, error)) {
           this.options.reporter.warn(
-            `${this.options.shardId}: the checkpoint ${describe(this.start)} is not in the stream ` +
+            `${this.options.shardId}: the checkpoint ${describeStartingPoint(this.start)} is not in the stream ` +
               '(stream re-created, or the record expired); reading from TRIM_HORIZON',
           );
           this.start = { type: 'TRIM_HORIZON' };
@@ -151,19 +151,23 @@ export class PollingShardReader implements ShardRecordSource {
     if (!result.ShardIterator) throw new Error(`No shard iterator for ${this.options.shardId}`);
     return result.ShardIterator;
   }
-
-  /** AWS says InvalidArgument; kinesis-local says it cannot find the sequence number. */
-  private isBadStartingSequence(error: unknown): boolean {
-    if (this.start.type !== 'AFTER_SEQUENCE_NUMBER') return false;
-    const { name, message } = error as Error;
-    return (
-      name === 'InvalidArgumentException' ||
-      (name === 'ResourceNotFoundException' && /SequenceNumber/i.test(message))
-    );
-  }
 }
 
-function describe(point: StartingPoint): string {
+/**
+ * A checkpoint the stream no longer has (trimmed, or a new stream under the
+ * old name): AWS says InvalidArgument; kinesis-local says it cannot find the
+ * sequence number.
+ */
+export function isBadStartingSequence(start: StartingPoint, error: unknown): boolean {
+  if (start.type !== 'AFTER_SEQUENCE_NUMBER') return false;
+  const { name, message } = error as Error;
+  return (
+    name === 'InvalidArgumentException' ||
+    (name === 'ResourceNotFoundException' && /SequenceNumber/i.test(message))
+  );
+}
+
+export function describeStartingPoint(point: StartingPoint): string {
   switch (point.type) {
     case 'AFTER_SEQUENCE_NUMBER':
       return `after ${point.sequenceNumber}`;

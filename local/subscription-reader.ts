@@ -22,11 +22,13 @@ import {
 } from '@aws-sdk/client-kinesis';
 import { Backoff, type BackoffOptions, errorMessage, StoppedError, sleep } from './backoff.ts';
 import type { ShardRecord } from './kinesis-event.ts';
-import type {
-  ShardRead,
-  ShardReaderReporter,
-  ShardRecordSource,
-  StartingPoint,
+import {
+  describeStartingPoint,
+  isBadStartingSequence,
+  type ShardRead,
+  type ShardReaderReporter,
+  type ShardRecordSource,
+  type StartingPoint,
 } from './shard-reader.ts';
 
 export interface SubscriptionShardReaderOptions {
@@ -124,9 +126,9 @@ export class SubscriptionShardReader implements ShardRecordSource {
           this.renewing = false;
           continue;
         }
-        if (this.lastSequenceNumber === undefined && this.isBadStartingSequence(error)) {
+        if (this.lastSequenceNumber === undefined && isBadStartingSequence(this.start, error)) {
           this.options.reporter.warn(
-            `${this.options.shardId}: the checkpoint ${describe(this.start)} is not in the stream ` +
+            `${this.options.shardId}: the checkpoint ${describeStartingPoint(this.start)} is not in the stream ` +
               '(stream re-created, or the record expired); subscribing from TRIM_HORIZON',
           );
           this.start = { type: 'TRIM_HORIZON' };
@@ -191,26 +193,5 @@ export class SubscriptionShardReader implements ShardRecordSource {
       // Closes the connection when the loop leaves early (close, an error).
       controller.abort();
     }
-  }
-
-  /** AWS says InvalidArgument; kinesis-local says it cannot find the sequence number. */
-  private isBadStartingSequence(error: unknown): boolean {
-    if (this.start.type !== 'AFTER_SEQUENCE_NUMBER') return false;
-    const { name, message } = error as Error;
-    return (
-      name === 'InvalidArgumentException' ||
-      (name === 'ResourceNotFoundException' && /SequenceNumber/i.test(message))
-    );
-  }
-}
-
-function describe(point: StartingPoint): string {
-  switch (point.type) {
-    case 'AFTER_SEQUENCE_NUMBER':
-      return `after ${point.sequenceNumber}`;
-    case 'AT_TIMESTAMP':
-      return `at ${point.timestamp.toISOString()}`;
-    default:
-      return point.type;
   }
 }
