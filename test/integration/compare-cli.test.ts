@@ -1,34 +1,16 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { baseMinute, insertRows, knownRows, MINUTE, SECOND } from '../support/compare-rows.ts';
 import { freshDatabase } from '../support/db.ts';
 import { migratedDatabase } from '../support/migrated-db.ts';
+import { runScript, UNREACHABLE_DATABASE_URL } from '../support/run-script.ts';
 
 /** `npm run compare` as a user runs it: a child process, DATABASE_URL, stdout, stderr, exit code. */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const UNREACHABLE = 'postgres://postgres:postgres@127.0.0.1:9/none';
+const UNREACHABLE = UNREACHABLE_DATABASE_URL;
 
-async function compare(args: string[], databaseUrl: string) {
-  const child = spawn('npx', ['tsx', 'scripts/compare.ts', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, NO_COLOR: '1' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
-  return { code, stdout, stderr };
+function compare(args: string[], databaseUrl: string) {
+  return runScript('compare', args, { DATABASE_URL: databaseUrl });
 }
 
 let known: { url: string; pool: pg.Pool };

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freshDatabase } from '../support/db.ts';
 import { migratedDatabase } from '../support/migrated-db.ts';
+import { runScript, UNREACHABLE_DATABASE_URL } from '../support/run-script.ts';
 import {
   expectedGold,
   expectGoldToMatch,
@@ -17,27 +16,10 @@ import {
 
 /** `npm run rollup` as a user runs it: a child process, DATABASE_URL, stdout, stderr, exit code. */
 
-const ROOT = fileURLToPath(new URL('../../', import.meta.url));
-const UNREACHABLE = 'postgres://postgres:postgres@127.0.0.1:9/none';
+const UNREACHABLE = UNREACHABLE_DATABASE_URL;
 
-async function rollup(args: string[], databaseUrl: string) {
-  const child = spawn('npx', ['tsx', 'scripts/rollup.ts', ...args], {
-    cwd: ROOT,
-    env: { ...process.env, DATABASE_URL: databaseUrl, ROLLUP_SOURCE_CONSUMER: '', NO_COLOR: '1' },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk) => {
-    stdout += chunk;
-  });
-  child.stderr.on('data', (chunk) => {
-    stderr += chunk;
-  });
-  const code = await new Promise<number | null>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', resolve);
-  });
-  return { code, stdout, stderr };
+function rollup(args: string[], databaseUrl: string) {
+  return runScript('rollup', args, { DATABASE_URL: databaseUrl, ROLLUP_SOURCE_CONSUMER: '' });
 }
 
 let db: { url: string; pool: pg.Pool };
