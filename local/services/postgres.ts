@@ -5,6 +5,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import pg from 'pg';
 import EmbeddedPostgres from './embedded-postgres.ts';
+import { isAlive } from './processes.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -159,13 +160,4 @@ async function removeStalePidFile(dataDir: string): Promise<void> {
   const pid = Number(content.split('\n')[0]);
   if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) return;
   await rm(file, { force: true });
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -5,6 +5,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { isAlive } from '../../local/services/processes.ts';
 import { runCommand, UNREACHABLE_DATABASE_URL } from '../support/run-script.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -58,12 +59,3 @@ describe('a process that started embedded PostgreSQL and exits without stopping 
     );
   });
 });
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
