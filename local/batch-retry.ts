@@ -4,6 +4,7 @@
  * responses, bisection on function errors, retries with backoff, record age
  * and the on-failure destination.
  */
+import type { Clock } from '../lambdas/shared/clock.ts';
 import { Backoff, type BackoffOptions, sleep } from './backoff.ts';
 import type { ShardRecord } from './kinesis-event.ts';
 
@@ -40,7 +41,8 @@ export interface LaneDeps {
   /** Called with records the mapping gives up on, before it moves past them. */
   giveUp(records: readonly ShardRecord[], why: GivenUp): Promise<void>;
   signal: AbortSignal;
-  now?: () => number;
+  /** Decides which records are too old: the mapping's clock. */
+  now: Clock;
 }
 
 interface Segment {
@@ -61,7 +63,7 @@ export async function processLane(
   policy: RetryPolicy,
   deps: LaneDeps,
 ): Promise<void> {
-  const now = deps.now ?? Date.now;
+  const { now } = deps;
   const backoff = new Backoff(policy.backoff);
   const queue: Segment[] = [
     { records: [...records], retries: 0, invokes: 0, lastOutcome: undefined },

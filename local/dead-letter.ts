@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { type Clock, systemClock } from '../lambdas/shared/clock.ts';
 import type { GivenUp } from './batch-retry.ts';
 import type { ShardRecord } from './kinesis-event.ts';
 import { localSql } from './local-sql.ts';
@@ -82,7 +83,10 @@ export function failureDocument(
 }
 
 export class DeadLetterStore {
-  constructor(private readonly db: Pick<pg.Pool, 'query'>) {}
+  constructor(
+    private readonly db: Pick<pg.Pool, 'query'>,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /** Writes the row; returns its id. */
   async write(
@@ -90,7 +94,7 @@ export class DeadLetterStore {
     records: readonly ShardRecord[],
     why: GivenUp,
   ): Promise<string> {
-    const document = failureDocument(target, records, why);
+    const document = failureDocument(target, records, why, new Date(this.clock()));
     const info = document.KinesisBatchInfo;
     const outcome = why.lastOutcome;
     const error =

@@ -9,6 +9,7 @@ import {
   ListShardsCommand,
   type Shard,
 } from '@aws-sdk/client-kinesis';
+import type { Clock } from '../lambdas/shared/clock.ts';
 import {
   type BackoffOptions,
   errorMessage,
@@ -72,6 +73,8 @@ export interface MappingDeps {
   deadLetters: DeadLetterStore;
   events: RuntimeEvents;
   options: MappingOptions;
+  /** Record age, retention and LATEST starting points are decided by it. */
+  clock: Clock;
 }
 
 export interface MappingStatus {
@@ -304,6 +307,7 @@ export class KinesisEventSourceMapping {
             ...(laneCheckpoint ? { checkpoint: laneCheckpoint } : {}),
             giveUp: (batch, why) => this.giveUp(shardId, batch, why),
             signal: this.stopping.signal,
+            now: this.deps.clock,
           },
         ),
       checkpoint: (sequenceNumber) =>
@@ -339,7 +343,7 @@ export class KinesisEventSourceMapping {
       case 'AT_TIMESTAMP':
         return { type: 'AT_TIMESTAMP', timestamp: model.startingPositionTimestamp ?? new Date(0) };
       case 'LATEST': {
-        const timestamp = new Date();
+        const timestamp = new Date(this.deps.clock());
         await this.saveCheckpoint(shardId, { kind: 'timestamp', timestamp });
         return { type: 'AT_TIMESTAMP', timestamp };
       }

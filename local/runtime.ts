@@ -8,6 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import pg from 'pg';
+import { type Clock, systemClock } from '../lambdas/shared/clock.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { CheckpointStore } from './checkpoints.ts';
 import { runCustomResources } from './custom-resources.ts';
@@ -100,6 +101,12 @@ export interface LocalRuntimeOptions {
   onServiceLog?: (source: 'synth' | 'postgres' | 'kinesis', line: string) => void;
   /** Where the defaults above are read from. Default process.env. */
   env?: Record<string, string | undefined>;
+  /**
+   * The event source mappings' clock (record age, retention, LATEST starts,
+   * dead-letter times) and the scheduler's event times. Default the system
+   * clock. The functions themselves run on the real clock.
+   */
+  clock?: Clock;
 }
 
 export type FunctionEnvOverrides =
@@ -197,6 +204,7 @@ export interface LocalRuntime {
 
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const settings = resolveSettings(options);
+  const clock = options.clock ?? systemClock;
   const events = new RuntimeEvents();
   if (options.listeners) events.subscribe(options.listeners);
   const cleanups: Array<() => Promise<void>> = [];
@@ -290,8 +298,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       kinesis,
       events,
       checkpoints: new CheckpointStore(pool),
-      deadLetters: new DeadLetterStore(pool),
+      deadLetters: new DeadLetterStore(pool, clock),
       region: settings.region,
+      clock,
     });
     // Mappings stop before the host: running batches may finish and checkpoint.
     cleanups.push(async () => {
@@ -303,6 +312,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       region: settings.region,
       account: settings.account,
       events,
+      clock,
       ...(options.scheduleTimeScale !== undefined ? { timeScale: options.scheduleTimeScale } : {}),
       include: (rule, logicalId) => {
         const fn = model.functions.find((f) => f.logicalId === logicalId);
@@ -361,6 +371,7 @@ async function startMappings(
     checkpoints: CheckpointStore;
     deadLetters: DeadLetterStore;
     region: string;
+    clock: Clock;
   },
 ): Promise<KinesisEventSourceMapping[]> {
   const mappings: KinesisEventSourceMapping[] = [];
@@ -395,6 +406,7 @@ async function startMappings(
       checkpoints: deps.checkpoints,
       deadLetters: deps.deadLetters,
       events: deps.events,
+      clock: deps.clock,
       options: {
         pollIntervalMs: options.pollIntervalMs ?? 1000,
         backoff: options.retryBackoff ?? {},

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
+import { type Clock, systemClock } from '../lambdas/shared/clock.ts';
 import type { RuntimeEvents } from './runtime-events.ts';
 import type { ScheduleRuleModel } from './stack-model.ts';
 
@@ -60,6 +61,8 @@ export interface SchedulerDeps {
   timeScale?: number;
   /** Leaves out targets this returns false for (e.g. a benchmark that injects its own load). */
   include?: (rule: ScheduleRuleModel, functionLogicalId: string) => boolean;
+  /** The events' `time`. Default the system clock. */
+  clock?: Clock;
 }
 
 export class Scheduler {
@@ -99,7 +102,8 @@ export class Scheduler {
       const fire = () => {
         if (this.stopped) return;
         for (const target of targets) {
-          const event = target.input ?? scheduledEvent(rule, deps);
+          const event =
+            target.input ?? scheduledEvent(rule, deps, new Date((deps.clock ?? systemClock)()));
           // Failures are reported by the Lambda host; EventBridge does not wait either.
           deps.invoke(target.functionLogicalId, event).catch(() => {});
         }

@@ -1,4 +1,5 @@
 import type { Context, KinesisStreamBatchResponse, KinesisStreamEvent } from 'aws-lambda';
+import { type Clock, systemClock } from '../shared/clock.ts';
 import { consumeBatch, decodeRecord } from '../shared/consume.ts';
 import { type Db, sharedPool } from '../shared/db.ts';
 import { createLogger } from '../shared/logger.ts';
@@ -16,12 +17,17 @@ const logger = createLogger('batch-consumer');
  * error: Lambda bisects the batch, which isolates a record the database
  * refuses, and retries the halves.
  */
-export function createHandler(deps: { db: () => Promise<Db>; metrics?: MetricsPort }) {
+export function createHandler(deps: {
+  db: () => Promise<Db>;
+  metrics?: MetricsPort;
+  /** Receipt time, which the future-time check measures against. Default the system clock. */
+  clock?: Clock;
+}) {
   return async (
     event: KinesisStreamEvent,
     _context: Context,
   ): Promise<KinesisStreamBatchResponse> => {
-    const receivedAt = new Date();
+    const receivedAt = new Date((deps.clock ?? systemClock)());
     const records = event.Records.map((record) => decodeRecord(record, receivedAt));
     // Until the statement commits, the whole batch counts as failed.
     let outcome = {

@@ -1,4 +1,5 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
+import { type Clock, systemClock } from '../shared/clock.ts';
 import { createLogger } from '../shared/logger.ts';
 import { type MetricsPort, publishFetchMetrics } from '../shared/metrics.ts';
 import { AutoSource } from '../shared/sources/auto.ts';
@@ -36,20 +37,25 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0,
  */
 export function createHandler(
   config: FetchConfig,
-  deps: Omit<TickDeps, 'log'> & { metrics?: MetricsPort },
+  deps: Omit<TickDeps, 'log'> & {
+    metrics?: MetricsPort;
+    /** Decides which ticks are due, late or past the deadline. Default the system clock. */
+    clock?: Clock;
+  },
 ) {
+  const clock = deps.clock ?? systemClock;
   const intervalMs = config.pollIntervalSeconds * 1000;
   const periodMs = config.schedulePeriodSeconds * 1000;
   // Worst case of one tick: a timed-out request and its retries, then PutRecords.
   const tickBudgetMs = config.coinbaseTimeoutMs * 3 + 3_000;
   return async (event: ScheduledEvent, context: Pick<Context, 'getRemainingTimeInMillis'>) => {
     const scheduled = Date.parse(event.time);
-    const start = Number.isFinite(scheduled) ? scheduled : Date.now();
-    const deadline = Date.now() + context.getRemainingTimeInMillis();
+    const start = Number.isFinite(scheduled) ? scheduled : clock();
+    const deadline = clock() + context.getRemainingTimeInMillis();
     const summaries: TickSummary[] = [];
     try {
       for (const tick of tickTimes(start, periodMs, intervalMs)) {
-        const now = Date.now();
+        const now = clock();
         if (now > tick + intervalMs) continue; // more than a whole interval late: skip it
         if (Math.max(now, tick) + tickBudgetMs > deadline) break;
         await sleep(tick - now);

@@ -5,6 +5,7 @@ import type {
   KinesisStreamEvent,
   KinesisStreamRecord,
 } from 'aws-lambda';
+import { type Clock, systemClock } from '../shared/clock.ts';
 import { type ConsumeResult, consumeOne, decodeRecord } from '../shared/consume.ts';
 import { type Db, sharedPool } from '../shared/db.ts';
 import { createLogger } from '../shared/logger.ts';
@@ -36,12 +37,14 @@ export function createHandler(deps: {
   db: () => Promise<Db>;
   metrics?: MetricsPort;
   timestream?: TimestreamMirror;
+  /** Receipt time, which the future-time check measures against. Default the system clock. */
+  clock?: Clock;
 }) {
   return async (
     event: KinesisStreamEvent,
     context: Context,
   ): Promise<KinesisStreamBatchResponse> => {
-    const receivedAt = new Date();
+    const receivedAt = new Date((deps.clock ?? systemClock)());
     const totals: ConsumeResult = { written: 0, duplicates: 0, rejected: 0 };
     const latenciesMs: number[] = [];
     const written: PriceEvent[] = [];

@@ -31,16 +31,19 @@ export function decodeRecord(record: KinesisStreamRecord, receivedAt: Date): Dec
   };
 }
 
-/** Sorts records into price rows and rejects; bad data is a reject, never an error. */
-export function classify(
-  records: DecodedRecord[],
-  now: number = Date.now(),
-): { rows: SilverRow[]; rejected: RejectedRecord[] } {
+/**
+ * Sorts records into price rows and rejects; bad data is a reject, never an
+ * error. "Now" for the future-time check is when the handler received the record.
+ */
+export function classify(records: DecodedRecord[]): {
+  rows: SilverRow[];
+  rejected: RejectedRecord[];
+} {
   const rows: SilverRow[] = [];
   const rejected: RejectedRecord[] = [];
   for (const { data, meta } of records) {
     try {
-      rows.push({ event: parsePriceEvent(data, now), meta });
+      rows.push({ event: parsePriceEvent(data, meta.receivedAt.getTime()), meta });
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       rejected.push({ meta, payload: data, reason: error.message });

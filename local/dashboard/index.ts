@@ -13,6 +13,7 @@
  *   await runtime.stop();
  */
 import pg from 'pg';
+import { type Clock, systemClock } from '../../lambdas/shared/clock.ts';
 import { DEFAULT_METRICS_NAMESPACE } from '../../lambdas/shared/metrics.ts';
 import type { LocalRuntime } from '../runtime.ts';
 import type { RuntimeEventMap, RuntimeListeners } from '../runtime-events.ts';
@@ -58,6 +59,8 @@ export async function startLocalDashboard(options: {
   collector: MetricsCollector;
   /** Default PRICESTREAM_DASHBOARD_PORT or 3000; 0 picks a free one. */
   port?: number;
+  /** Time ranges and metric retention are decided by it. Default the system clock. */
+  clock?: Clock;
 }): Promise<LocalDashboard> {
   const { runtime, collector } = options;
   const pool = new pg.Pool({
@@ -71,7 +74,7 @@ export async function startLocalDashboard(options: {
   let server: DashboardServer | undefined;
   try {
     await ensureMetricStore(pool);
-    await pruneMetricPoints(pool);
+    await pruneMetricPoints(pool, (options.clock ?? systemClock)());
     collector.attach(pool, runtime.functions);
     const env = (name: string) => runtime.functions.find((f) => f.name === name)?.environment;
     server = await startDashboardServer({
@@ -82,6 +85,7 @@ export async function startLocalDashboard(options: {
           .POWERTOOLS_METRICS_NAMESPACE ?? DEFAULT_METRICS_NAMESPACE,
       collector,
       timestreamEnabled: env('RealtimeConsumer')?.TIMESTREAM_DATABASE_NAME !== undefined,
+      ...(options.clock ? { clock: options.clock } : {}),
     });
   } catch (error) {
     await collector.close();

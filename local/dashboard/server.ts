@@ -21,6 +21,7 @@ import {
   type DashboardDefinition,
   type Widget,
 } from '../../cdk/dashboard/definition.ts';
+import { type Clock, systemClock } from '../../lambdas/shared/clock.ts';
 import type { MetricsCollector } from './collector.ts';
 import type { Queryable } from './metric-store.ts';
 import { DEFAULT_PRESET, PRESETS, parseTimeRange, TimeRangeError } from './time-range.ts';
@@ -38,6 +39,8 @@ export interface DashboardServerOptions {
   definition?: DashboardDefinition;
   /** Page auto-refresh default, seconds. Default 10. */
   refreshSeconds?: number;
+  /** "Now" of relative ranges (`range=15m`) and of the future check. Default the system clock. */
+  clock?: Clock;
 }
 
 export interface DashboardServer {
@@ -53,6 +56,10 @@ const STATIC: Record<string, { file: () => string; type: string }> = {
   '/': { file: () => fileURLToPath(new URL('index.html', PUBLIC_DIR)), type: 'text/html' },
   '/app.js': { file: () => fileURLToPath(new URL('app.js', PUBLIC_DIR)), type: 'text/javascript' },
   '/app.css': { file: () => fileURLToPath(new URL('app.css', PUBLIC_DIR)), type: 'text/css' },
+  '/locale.js': {
+    file: () => fileURLToPath(new URL('locale.js', PUBLIC_DIR)),
+    type: 'text/javascript',
+  },
   '/vendor/uPlot.iife.min.js': {
     file: () => require.resolve('uplot/dist/uPlot.iife.min.js'),
     type: 'text/javascript',
@@ -151,7 +158,7 @@ export async function startDashboardServer(
       }
       let range: ReturnType<typeof parseTimeRange>;
       try {
-        range = parseTimeRange(url.searchParams);
+        range = parseTimeRange(url.searchParams, (options.clock ?? systemClock)());
       } catch (error) {
         if (error instanceof TimeRangeError) {
           return sendJson(res, 400, { error: 'bad-range', message: error.message });

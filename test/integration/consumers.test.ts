@@ -1,6 +1,6 @@
 import type { Context, KinesisStreamRecord } from 'aws-lambda';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { createHandler as createBatchHandler } from '../../lambdas/batch-consumer/index.ts';
 import { createHandler as createRealtimeHandler } from '../../lambdas/realtime-consumer/index.ts';
 import { encodePriceEvent } from '../../lambdas/shared/price-event.ts';
@@ -125,6 +125,35 @@ describe.each([
       'price must be a finite positive number, got -3',
     ]);
     expect(rows[0].payload.toString()).toBe('not json at all');
+  });
+
+  it('judges "in the future" by its own clock, and records that clock as received_at', async () => {
+    const hourAhead = Date.now() + 3_600_000;
+    const fetchedAt = new Date(hourAhead - 500).toISOString();
+    const early = priceEvent({ fetchedAt, eventTime: fetchedAt });
+    const late = priceEvent({ fetchedAt, eventTime: fetchedAt });
+    const records = await recordsFor([encodePriceEvent(early), encodePriceEvent(late)]);
+    // A database of its own: rejects are unique per shard and sequence
+    // number, which records of the other tests' streams may share.
+    const own = await migratedDatabase('consumers_clock');
+    onTestFinished(() => own.pool.end());
+
+    await createHandler({ db: async () => own.pool })(asEvent(records.slice(0, 1)), context);
+    await createHandler({ db: async () => own.pool, clock: () => hourAhead })(
+      asEvent(records.slice(1)),
+      context,
+    );
+
+    const { rows: rejected } = await own.pool.query(
+      'SELECT reason FROM silver.rejected_events WHERE consumer = $1',
+      [consumer],
+    );
+    expect(rejected.map((r) => r.reason)).toEqual([`eventTime is in the future: ${fetchedAt}`]);
+    const { rows: stored } = await own.pool.query(
+      'SELECT event_id, received_at FROM silver.prices WHERE consumer = $1',
+      [consumer],
+    );
+    expect(stored).toEqual([{ event_id: late.eventId, received_at: new Date(hourAhead) }]);
   });
 
   it('stores a record delivered twice, or re-published with the same event id, once', async () => {

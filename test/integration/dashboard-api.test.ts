@@ -1,7 +1,7 @@
 import { request } from 'node:http';
 import type { Context } from 'aws-lambda';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { allWidgets } from '../../cdk/dashboard/definition.ts';
 import { createHandler as createBatchHandler } from '../../lambdas/batch-consumer/index.ts';
 import { createHandler as createRealtimeHandler } from '../../lambdas/realtime-consumer/index.ts';
@@ -276,6 +276,31 @@ describe('local dashboard API', () => {
     const series = body.body.panels[0].series as Array<{ label: string; values: number[] }>;
     expect(series.map((s) => s.label)).toEqual(['batch-consumer', 'realtime-consumer']);
     expect(series[0]?.values.filter((v) => v !== null)).toEqual([42]);
+  });
+
+  it('takes "now" from its clock: relative ranges end at it, and later times are the future', async () => {
+    const clockNow = Date.now() - 10 * 86_400_000;
+    const lagging = await startDashboardServer({
+      port: 0,
+      db: pool,
+      namespace: NAMESPACE,
+      collector,
+      clock: () => clockNow,
+    });
+    onTestFinished(() => lagging.close());
+    const lastHour = `from=${new Date(Date.now() - 3_600_000).toISOString()}&to=${new Date().toISOString()}`;
+
+    const relative = await get(lagging, '/api/widgets/records-total?range=1h');
+    const future = await get(lagging, `/api/widgets/records-total?${lastHour}`);
+    const present = await get(server, `/api/widgets/records-total?${lastHour}`);
+
+    expect(relative.body).toMatchObject({
+      from: new Date(clockNow - 3_600_000).toISOString(),
+      to: new Date(clockNow).toISOString(),
+    });
+    expect(future).toMatchObject({ status: 400, body: { error: 'bad-range' } });
+    expect(future.body.message).toMatch(/future/);
+    expect(present.status).toBe(200);
   });
 
   it('refuses an unknown widget and a silly time range, saying what is wrong', async () => {

@@ -189,12 +189,15 @@ describe('Kinesis event source mapping (kinesis-local, PostgreSQL)', () => {
     const stream = uniqueStreamName('esm-age');
     await createStream(stream);
     await putRecords(stream, [body(1), body(2)]);
-    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    // The mapping's clock runs two minutes ahead while records 1 and 2 are
+    // read, which makes them older than the maximum age; then it is put right.
+    let aheadMs = 120_000;
+    const clock = () => Date.now() + aheadMs;
 
-    run = await startFixtureRuntime({
-      streamName: stream,
-      mapping: { BatchSize: 10, MaximumRecordAgeInSeconds: 1 },
-    });
+    run = await startFixtureRuntime(
+      { streamName: stream, mapping: { BatchSize: 10, MaximumRecordAgeInSeconds: 60 } },
+      { clock },
+    );
     const { pool, runtime } = run;
     await waitFor(
       async () => {
@@ -204,6 +207,8 @@ describe('Kinesis event source mapping (kinesis-local, PostgreSQL)', () => {
       10_000,
       'a dead letter',
     );
+    const givenUpBy = clock();
+    aheadMs = 0;
     await putRecords(stream, [body(3)]);
     await waitFor(async () => (await deliveries(pool)).size === 1, 10_000, 'record 3');
 
@@ -212,6 +217,8 @@ describe('Kinesis event source mapping (kinesis-local, PostgreSQL)', () => {
     );
     expect(rows).toMatchObject([{ batch_size: 2, reason: 'RecordAgeExceeded', attempts: 0 }]);
     expect(rows[0].payload.responseContext).toEqual({ statusCode: 0, executedVersion: '$LATEST' });
+    // The dead letter is stamped by the mapping's clock, not the system's.
+    expect(Date.parse(rows[0].payload.timestamp)).toBeGreaterThan(givenUpBy - 60_000);
     expect((await invocations(pool)).map((c) => c.ids)).toEqual([['3']]);
   });
 

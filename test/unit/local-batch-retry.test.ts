@@ -8,6 +8,7 @@ import {
 } from '../../local/batch-retry.ts';
 import type { ShardRecord } from '../../local/kinesis-event.ts';
 
+// The lane's clock: every record's age below is measured against it.
 const NOW = Date.parse('2026-11-25T17:00:00Z');
 
 function records(count: number, ageMs = 0): ShardRecord[] {
@@ -185,6 +186,18 @@ describe('processLane', () => {
     expect(result.checkpoints).toEqual(['1001']);
   });
 
+  it('without a maximum age, gives up on records older than the stream retention', async () => {
+    const hour = 3_600_000;
+    const policyWithoutAge = policy({ maximumRecordAgeSeconds: -1, retentionHours: 24 });
+
+    const fresh = await runLane(records(1, 23 * hour), policyWithoutAge, () => ok);
+    const stale = await runLane(records(1, 25 * hour), policyWithoutAge, () => ok);
+
+    expect(fresh.calls).toEqual([['1000']]);
+    expect(stale.calls).toEqual([]);
+    expect(stale.givenUp).toMatchObject([{ why: { condition: 'RecordAgeExceeded' } }]);
+  });
+
   it('with unlimited retries keeps going until the function succeeds', async () => {
     const result = await runLane(records(1), policy({ maximumRetryAttempts: -1 }), (_b, call) =>
       call < 20 ? thrown : ok,
@@ -203,6 +216,7 @@ describe('processLane', () => {
       },
       giveUp: async () => {},
       signal: controller.signal,
+      now: () => NOW,
     });
 
     await expect(lane).rejects.toMatchObject({ name: 'StoppedError' });

@@ -8,7 +8,10 @@ import {
 import { priceEvent } from '../support/events.ts';
 
 const bytes = (value: unknown) => Buffer.from(JSON.stringify(value));
+// The validator's clock; every time below is computed from it.
 const now = Date.now();
+/** An ISO time `ms` before now (millisecond precision). */
+const msAgo = (ms: number) => new Date(now - ms).toISOString();
 
 function reasonFor(data: Buffer): string {
   try {
@@ -23,8 +26,9 @@ function reasonFor(data: Buffer): string {
 describe('parsePriceEvent', () => {
   it('accepts a valid event and keeps every field', () => {
     const event = priceEvent({
-      eventTime: '2026-11-25T16:59:59.123456Z',
-      fetchedAt: '2026-11-25T16:59:59.201Z',
+      // Coinbase sends microseconds; they are kept as sent.
+      eventTime: msAgo(1_000).replace(/Z$/, '456Z'),
+      fetchedAt: msAgo(900),
     });
     expect(parsePriceEvent(encodePriceEvent(event), now)).toEqual(event);
   });
@@ -35,8 +39,8 @@ describe('parsePriceEvent', () => {
       ask: null,
       volume24h: null,
       tradeId: null,
-      eventTime: '2026-11-25T16:59:00Z',
-      fetchedAt: '2026-11-25T16:59:00.100Z',
+      eventTime: msAgo(60_000).replace(/\.\d{3}Z$/, 'Z'),
+      fetchedAt: msAgo(59_900),
     });
     expect(parsePriceEvent(encodePriceEvent(event), now)).toEqual(event);
   });
