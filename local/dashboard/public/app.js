@@ -5,6 +5,8 @@
 // node_modules as /vendor/uPlot.iife.min.js).
 
 const uPlot = globalThis.uPlot;
+// Every date and number is formatted with this locale, always a valid one (locale.js).
+const LOCALE = globalThis.pricestreamLocale ?? 'en-US';
 
 const COLORS = [
   '#2563eb',
@@ -33,7 +35,7 @@ const state = {
 // formatting
 
 const numberFormat = (digits) =>
-  new Intl.NumberFormat(undefined, { maximumFractionDigits: digits, minimumFractionDigits: 0 });
+  new Intl.NumberFormat(LOCALE, { maximumFractionDigits: digits, minimumFractionDigits: 0 });
 
 function formatPrice(value) {
   const abs = Math.abs(value);
@@ -229,6 +231,7 @@ function render(entry, data) {
   entry.note.hidden = !data.note;
   entry.note.textContent = data.note ? `Locally: ${data.note}` : '';
   const body = data.body;
+  entry.root.dataset.type = body.type;
   if (data.empty) {
     destroyCharts(entry);
     entry.signature = '';
@@ -344,8 +347,8 @@ function renderTable(body) {
 /** One line per tick: seconds when ticks are under a minute apart, the date when days apart. */
 function timeLabel(seconds, step) {
   const d = new Date(seconds * 1000);
-  if (step >= 86_400) return d.toLocaleDateString([], { month: 'short', day: 'numeric' });
-  return d.toLocaleTimeString([], {
+  if (step >= 86_400) return d.toLocaleDateString(LOCALE, { month: 'short', day: 'numeric' });
+  return d.toLocaleTimeString(LOCALE, {
     hourCycle: 'h23',
     hour: '2-digit',
     minute: '2-digit',
@@ -373,7 +376,7 @@ function chartOptions(panel, unit, width, height) {
     series: [
       {
         label: 'time',
-        value: (_u, v) => (v === null ? '' : new Date(v * 1000).toLocaleTimeString()),
+        value: (_u, v) => (v === null ? '' : new Date(v * 1000).toLocaleTimeString(LOCALE)),
       },
       ...panel.series.map((s, i) => ({
         label: s.label,
@@ -474,7 +477,7 @@ function setBanners(items) {
 async function refreshStatus(widgetErrors) {
   const banners = [];
   const statusBox = document.getElementById('status');
-  const updated = `updated ${new Date().toLocaleTimeString()}`;
+  const updated = `updated ${new Date().toLocaleTimeString(LOCALE)}`;
   try {
     const status = await getJson('/api/status');
     const c = status.collector;
@@ -501,7 +504,7 @@ async function refreshStatus(widgetErrors) {
     if (c.malformedLines > 0 && c.lastMalformed) {
       banners.push({
         level: 'warn',
-        text: `${c.malformedLines} malformed EMF line${c.malformedLines === 1 ? '' : 's'} ignored. Last: ${c.lastMalformed.function} at ${new Date(c.lastMalformed.time).toLocaleTimeString()}: ${c.lastMalformed.reason}.`,
+        text: `${c.malformedLines} malformed EMF line${c.malformedLines === 1 ? '' : 's'} ignored. Last: ${c.lastMalformed.function} at ${new Date(c.lastMalformed.time).toLocaleTimeString(LOCALE)}: ${c.lastMalformed.reason}.`,
       });
     }
     if (c.warnings > 0 && c.lastWarning) {
