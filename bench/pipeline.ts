@@ -15,14 +15,14 @@ import { encodePriceEvent } from '../lambdas/shared/price-event.ts';
 import type { ConsumerName } from '../lambdas/shared/silver-store.ts';
 import { SimulatedMarket } from '../lambdas/shared/sources/sim.ts';
 import { toPriceEvent } from '../lambdas/shared/tick.ts';
-import { createRuntimeKinesisClient } from '../local/kinesis-client.ts';
-import { toKinesisEvent } from '../local/kinesis-event.ts';
-import { startServices } from '../local/local-services.ts';
+import { createRuntimeKinesisClient } from '../local/kinesis/kinesis-client.ts';
+import { toKinesisEvent } from '../local/kinesis/kinesis-event.ts';
 import {
   type LocalRuntime,
   type LocalRuntimeOptions,
   startLocalRuntime,
 } from '../local/runtime.ts';
+import { startServices } from '../local/services/local-services.ts';
 import type { BenchAgent } from './agent-client.ts';
 import type { KinesisFloor, PostgresFloor, ReaderFloor } from './floors.ts';
 import type { LoadResult, LoadShape } from './load.ts';

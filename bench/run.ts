@@ -13,8 +13,8 @@
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { synthesize } from '../local/assembly/synth.ts';
 import { PROJECT_DIR } from '../local/runtime.ts';
-import { synthesize } from '../local/synth.ts';
 import { BenchAgent } from './agent-client.ts';
 import { type BenchOptions, type Mode, parseBenchArgs, USAGE, UsageError } from './options.ts';
 import { type Floors, type ModeResult, runMode } from './pipeline.ts';

@@ -62,7 +62,7 @@ async function run(): Promise<number> {
   }
 
   const { startLocalRuntime } = await import('./runtime.ts');
-  const { createLogPrinter } = await import('./log-printer.ts');
+  const { createLogPrinter } = await import('./lambda/log-printer.ts');
   const { MetricsCollector, combineListeners, startLocalDashboard } = await import(
     './dashboard/index.ts'
   );

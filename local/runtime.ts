@@ -9,22 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import pg from 'pg';
 import { type Clock, systemClock } from '../lambdas/shared/clock.ts';
-import type { BackoffOptions } from './backoff.ts';
-import { CheckpointStore } from './checkpoints.ts';
-import { runCustomResources } from './custom-resources.ts';
-import { DeadLetterStore } from './dead-letter.ts';
-import { KinesisEventSourceMapping } from './event-source-mapping.ts';
-import { createRuntimeKinesisClient } from './kinesis-client.ts';
-import { LambdaHost } from './lambda-host.ts';
-import { type RunningServices, startServices } from './local-services.ts';
-import { CHECKPOINT_TABLE, DEAD_LETTER_TABLE, ensureLocalSchema } from './local-sql.ts';
-import {
-  type RuntimeEventMap,
-  RuntimeEvents,
-  type RuntimeListener,
-  type RuntimeListeners,
-} from './runtime-events.ts';
-import { Scheduler } from './scheduler.ts';
+import { runCustomResources } from './assembly/custom-resources.ts';
 import {
   buildStackModel,
   type EventSourceMappingModel,
@@ -32,10 +17,25 @@ import {
   type ScheduleRuleModel,
   type StackModel,
   type StreamModel,
-} from './stack-model.ts';
-import { ensureStreams } from './streams.ts';
-import { synthesize } from './synth.ts';
-import { LOCAL_ACCOUNT, LOCAL_REGION, readStackArtifact } from './template.ts';
+} from './assembly/stack-model.ts';
+import { synthesize } from './assembly/synth.ts';
+import { LOCAL_ACCOUNT, LOCAL_REGION, readStackArtifact } from './assembly/template.ts';
+import { Scheduler } from './eventbridge/scheduler.ts';
+import { CheckpointStore } from './kinesis/checkpoints.ts';
+import { DeadLetterStore } from './kinesis/dead-letter.ts';
+import { KinesisEventSourceMapping } from './kinesis/event-source-mapping.ts';
+import { createRuntimeKinesisClient } from './kinesis/kinesis-client.ts';
+import { ensureStreams } from './kinesis/streams.ts';
+import { LambdaHost } from './lambda/lambda-host.ts';
+import { type RunningServices, startServices } from './services/local-services.ts';
+import type { BackoffOptions } from './shared/backoff.ts';
+import { CHECKPOINT_TABLE, DEAD_LETTER_TABLE, ensureLocalSchema } from './shared/local-sql.ts';
+import {
+  type RuntimeEventMap,
+  RuntimeEvents,
+  type RuntimeListener,
+  type RuntimeListeners,
+} from './shared/runtime-events.ts';
 
 export const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

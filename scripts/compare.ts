@@ -5,15 +5,10 @@
 import { parseArgs } from 'node:util';
 import type pg from 'pg';
 import { createPool, LOCAL_DATABASE_URL, operatorDatabaseSetting } from '../lambdas/shared/db.ts';
-import { compareConsumers, totalRecords } from '../lambdas/shared/report/compare.ts';
-import { describeDatabaseError, serverOf } from '../lambdas/shared/report/database-errors.ts';
-import { renderReport } from '../lambdas/shared/report/render.ts';
-import {
-  type Bound,
-  checkBounds,
-  parseBound,
-  WindowError,
-} from '../lambdas/shared/report/window.ts';
+import { compareConsumers, totalRecords } from './report/compare.ts';
+import { describeDatabaseError, serverOf } from './report/database-errors.ts';
+import { renderReport } from './report/render.ts';
+import { type Bound, checkBounds, parseBound, WindowError } from './report/window.ts';
 
 const EXIT = {
   ok: 0,

@@ -5,14 +5,14 @@
 import type pg from 'pg';
 import { createPool, LOCAL_DATABASE_URL, operatorDatabaseSetting } from '../lambdas/shared/db.ts';
 import { EnvError } from '../lambdas/shared/env.ts';
-import { describeDatabaseError, serverOf } from '../lambdas/shared/report/database-errors.ts';
 import { RollupRequestError, runRollup } from '../lambdas/shared/rollup.ts';
+import { describeDatabaseError, serverOf } from './report/database-errors.ts';
 import {
   parseRollupArgs,
   type RollupCliOptions,
   renderRollupResult,
   UsageError,
-} from '../lambdas/shared/rollup-cli.ts';
+} from './rollup-cli.ts';
 
 const EXIT = { ok: 0, badArguments: 2, unreachable: 3, notMigrated: 4, failed: 5 } as const;
 

@@ -8,7 +8,7 @@
  * thrown.
  */
 
-import type { RuntimeListeners } from '../runtime-events.ts';
+import type { RuntimeListeners } from '../shared/runtime-events.ts';
 import { type MetricPoint, parseEmfLine } from './emf.ts';
 import { insertMetricPoints, type Queryable, type StoredPoint } from './metric-store.ts';
 

@@ -16,7 +16,7 @@ import pg from 'pg';
 import { type Clock, systemClock } from '../../lambdas/shared/clock.ts';
 import { DEFAULT_METRICS_NAMESPACE } from '../../lambdas/shared/metrics.ts';
 import type { LocalRuntime } from '../runtime.ts';
-import type { RuntimeEventMap, RuntimeListeners } from '../runtime-events.ts';
+import type { RuntimeEventMap, RuntimeListeners } from '../shared/runtime-events.ts';
 import type { MetricsCollector } from './collector.ts';
 import { ensureMetricStore, pruneMetricPoints } from './metric-store.ts';
 import { type DashboardServer, startDashboardServer } from './server.ts';

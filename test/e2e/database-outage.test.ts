@@ -11,8 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKinesisClient } from '../../lambdas/shared/kinesis-client.ts';
 import { publishPriceEvents } from '../../lambdas/shared/publish.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.ts';
-import type { BatchReport } from '../../local/runtime-events.ts';
 import { type PostgresService, startEmbeddedPostgres } from '../../local/services/postgres.ts';
+import type { BatchReport } from '../../local/shared/runtime-events.ts';
 import { priceEvent } from '../support/events.ts';
 import { waitFor } from '../support/wait.ts';
 

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CompareReport, compareConsumers } from '../../lambdas/shared/report/compare.ts';
+import { type CompareReport, compareConsumers } from '../../scripts/report/compare.ts';
 import { baseMinute, insertRows, knownRows, MINUTE, SECOND } from '../support/compare-rows.ts';
 import { migratedDatabase } from '../support/migrated-db.ts';
 

@@ -4,9 +4,9 @@ import {
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { StoppedError } from '../../local/backoff.ts';
-import { ensureStreamConsumer } from '../../local/stream-consumers.ts';
-import { SubscriptionShardReader } from '../../local/subscription-reader.ts';
+import { ensureStreamConsumer } from '../../local/kinesis/stream-consumers.ts';
+import { SubscriptionShardReader } from '../../local/kinesis/subscription-reader.ts';
+import { StoppedError } from '../../local/shared/backoff.ts';
 import {
   createStream,
   deliveries,

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { laneOf } from '../../local/shard-consumer.ts';
+import { laneOf } from '../../local/kinesis/shard-consumer.ts';
 import {
   createStream,
   deliveries,

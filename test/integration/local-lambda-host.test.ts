@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FunctionError, type HostedFunction, LambdaHost } from '../../local/lambda-host.ts';
-import { type FunctionLogLine, RuntimeEvents } from '../../local/runtime-events.ts';
+import { FunctionError, type HostedFunction, LambdaHost } from '../../local/lambda/lambda-host.ts';
+import { type FunctionLogLine, RuntimeEvents } from '../../local/shared/runtime-events.ts';
 import { HANDLERS_DIR } from '../fixtures/local/assembly.ts';
 
 function probe(name: string, overrides: Partial<HostedFunction> = {}): HostedFunction {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { StoppedError } from '../../local/backoff.ts';
 import { startLocalRuntime } from '../../local/runtime.ts';
-import type { Notice } from '../../local/runtime-events.ts';
+import { StoppedError } from '../../local/shared/backoff.ts';
+import type { Notice } from '../../local/shared/runtime-events.ts';
 import { writeFixtureAssembly } from '../fixtures/local/assembly.ts';
 import {
   FAST,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeDatabaseError, serverOf } from '../../lambdas/shared/report/database-errors.ts';
+import { describeDatabaseError, serverOf } from '../../scripts/report/database-errors.ts';
 
 const URL = 'postgres://postgres:s3cret@127.0.0.1:54329/pricestream';
 const withCode = (message: string, code: string) => Object.assign(new Error(message), { code });

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { CompareReport, ConsumerReport } from '../../lambdas/shared/report/compare.ts';
+import type { CompareReport, ConsumerReport } from '../../scripts/report/compare.ts';
 import {
   formatMs,
   formatPrice,
   MAX_MINUTE_ROWS,
   renderReport,
-} from '../../lambdas/shared/report/render.ts';
+} from '../../scripts/report/render.ts';
 
 const since = Date.parse('2026-05-01T10:00:00Z');
 const realtime: ConsumerReport = {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderTable } from '../../lambdas/shared/report/table.ts';
+import { renderTable } from '../../scripts/report/table.ts';
 
 describe('renderTable', () => {
   it('aligns columns two spaces apart, numbers to the right, under a rule', () => {

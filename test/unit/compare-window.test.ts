@@ -5,7 +5,7 @@ import {
   parseBound,
   resolveWindow,
   WindowError,
-} from '../../lambdas/shared/report/window.ts';
+} from '../../scripts/report/window.ts';
 
 describe('parseBound', () => {
   it.each([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Backoff, retryUntilDone, StoppedError, sleep } from '../../local/backoff.ts';
+import { Backoff, retryUntilDone, StoppedError, sleep } from '../../local/shared/backoff.ts';
 
 describe('Backoff', () => {
   it('doubles from the first delay up to the maximum, and resets', () => {

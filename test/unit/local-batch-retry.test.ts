@@ -5,8 +5,8 @@ import {
   lowestFailedIndex,
   processLane,
   type RetryPolicy,
-} from '../../local/batch-retry.ts';
-import type { ShardRecord } from '../../local/kinesis-event.ts';
+} from '../../local/kinesis/batch-retry.ts';
+import type { ShardRecord } from '../../local/kinesis/kinesis-event.ts';
 
 // The lane's clock: every record's age below is measured against it.
 const NOW = Date.parse('2026-11-25T17:00:00Z');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { clock, createLogPrinter, formatFunctionLine } from '../../local/log-printer.ts';
-import type { FunctionLogLine } from '../../local/runtime-events.ts';
+import { clock, createLogPrinter, formatFunctionLine } from '../../local/lambda/log-printer.ts';
+import type { FunctionLogLine } from '../../local/shared/runtime-events.ts';
 
 const time = new Date('2026-11-25T17:00:05.000Z');
 const line = (text: string): FunctionLogLine => ({

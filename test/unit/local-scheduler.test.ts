@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { RuntimeEvents } from '../../local/runtime-events.ts';
-import { parseScheduleExpression, Scheduler, scheduledEvent } from '../../local/scheduler.ts';
-import type { ScheduleRuleModel } from '../../local/stack-model.ts';
+import type { ScheduleRuleModel } from '../../local/assembly/stack-model.ts';
+import {
+  parseScheduleExpression,
+  Scheduler,
+  scheduledEvent,
+} from '../../local/eventbridge/scheduler.ts';
+import { RuntimeEvents } from '../../local/shared/runtime-events.ts';
 
 describe('parseScheduleExpression', () => {
   it('reads rate expressions in every unit', () => {

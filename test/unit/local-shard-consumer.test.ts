@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { ShardRecord } from '../../local/kinesis-event.ts';
-import { laneOf, takeRound } from '../../local/shard-consumer.ts';
+import type { ShardRecord } from '../../local/kinesis/kinesis-event.ts';
+import { laneOf, takeRound } from '../../local/kinesis/shard-consumer.ts';
 
 function record(i: number, key = 'k', bytes = 100): ShardRecord & { bytes: number } {
   return {

@@ -2,8 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { cdkCliPath, SynthError } from '../../local/assembly/synth.ts';
 import { PROJECT_DIR } from '../../local/runtime.ts';
-import { cdkCliPath, SynthError } from '../../local/synth.ts';
 
 describe('cdkCliPath', () => {
   it("finds the project's own CDK CLI", () => {

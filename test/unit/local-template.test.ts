@@ -1,7 +1,11 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildStackModel, locateHandler } from '../../local/stack-model.ts';
-import { type CfnTemplate, TemplateError, TemplateResolver } from '../../local/template.ts';
+import { buildStackModel, locateHandler } from '../../local/assembly/stack-model.ts';
+import {
+  type CfnTemplate,
+  TemplateError,
+  TemplateResolver,
+} from '../../local/assembly/template.ts';
 import { fixtureTemplate, HANDLERS_DIR } from '../fixtures/local/assembly.ts';
 
 const template: CfnTemplate = {

@@ -2,13 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { readRollupConfig } from '../../lambdas/rollup/config.ts';
 import { parseRollupEvent } from '../../lambdas/rollup/index.ts';
 import { alignRange, RollupRequestError, type RollupResult } from '../../lambdas/shared/rollup.ts';
+import { GRANULARITIES, rollupSql } from '../../lambdas/shared/rollup-sql.ts';
 import {
   parseRollupArgs,
   parseTime,
   renderRollupResult,
   UsageError,
-} from '../../lambdas/shared/rollup-cli.ts';
-import { GRANULARITIES, rollupSql } from '../../lambdas/shared/rollup-sql.ts';
+} from '../../scripts/rollup-cli.ts';
 
 describe('parseRollupArgs', () => {
   it('defaults to an incremental run of both granularities', () => {

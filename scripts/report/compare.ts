@@ -1,6 +1,6 @@
-import type { Db } from '../db.ts';
-import type { ConsumerName } from '../silver-store.ts';
-import { readSql } from '../sql.ts';
+import type { Db } from '../../lambdas/shared/db.ts';
+import type { ConsumerName } from '../../lambdas/shared/silver-store.ts';
+import { readSql } from '../../lambdas/shared/sql.ts';
 import { type Bound, resolveWindow, type Window } from './window.ts';
 
 /**

@@ -8,7 +8,7 @@ export function localSql(
 ): string {
   let text = cache.get(name);
   if (text === undefined) {
-    text = readFileSync(new URL(`./sql/${name}.sql`, import.meta.url), 'utf8');
+    text = readFileSync(new URL(`../sql/${name}.sql`, import.meta.url), 'utf8');
     cache.set(name, text);
   }
   return text;

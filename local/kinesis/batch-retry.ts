@@ -4,8 +4,8 @@
  * responses, bisection on function errors, retries with backoff, record age
  * and the on-failure destination.
  */
-import type { Clock } from '../lambdas/shared/clock.ts';
-import { Backoff, type BackoffOptions, sleep } from './backoff.ts';
+import type { Clock } from '../../lambdas/shared/clock.ts';
+import { Backoff, type BackoffOptions, sleep } from '../shared/backoff.ts';
 import type { ShardRecord } from './kinesis-event.ts';
 
 export interface RetryPolicy {

@@ -11,7 +11,7 @@
  * once, as on Lambda, just a little more of it).
  */
 import { createHash } from 'node:crypto';
-import { StoppedError, sleep } from './backoff.ts';
+import { StoppedError, sleep } from '../shared/backoff.ts';
 import type { ShardRecord } from './kinesis-event.ts';
 import type { ShardRecordSource } from './shard-reader.ts';
 

@@ -8,7 +8,7 @@ import {
   type KinesisClient,
   RegisterStreamConsumerCommand,
 } from '@aws-sdk/client-kinesis';
-import { sleep } from './backoff.ts';
+import { sleep } from '../shared/backoff.ts';
 
 /** Registers `consumerName` on the stream unless it is already, then waits until it is ACTIVE. */
 export async function ensureStreamConsumer(

@@ -5,9 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { ScheduledEvent } from 'aws-lambda';
-import { type Clock, systemClock } from '../lambdas/shared/clock.ts';
-import type { RuntimeEvents } from './runtime-events.ts';
-import type { ScheduleRuleModel } from './stack-model.ts';
+import { type Clock, systemClock } from '../../lambdas/shared/clock.ts';
+import type { ScheduleRuleModel } from '../assembly/stack-model.ts';
+import type { RuntimeEvents } from '../shared/runtime-events.ts';
 
 export type ParsedSchedule =
   | { kind: 'rate'; periodMs: number }

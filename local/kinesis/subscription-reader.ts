@@ -20,7 +20,13 @@ import {
   SubscribeToShardCommand,
   type SubscribeToShardEventStream,
 } from '@aws-sdk/client-kinesis';
-import { Backoff, type BackoffOptions, errorMessage, StoppedError, sleep } from './backoff.ts';
+import {
+  Backoff,
+  type BackoffOptions,
+  errorMessage,
+  StoppedError,
+  sleep,
+} from '../shared/backoff.ts';
 import type { ShardRecord } from './kinesis-event.ts';
 import {
   describeStartingPoint,

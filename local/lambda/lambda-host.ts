@@ -6,9 +6,9 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
-import { StoppedError } from './backoff.ts';
-import { forEachLine } from './line-splitter.ts';
-import type { RuntimeEvents } from './runtime-events.ts';
+import { StoppedError } from '../shared/backoff.ts';
+import { forEachLine } from '../shared/line-splitter.ts';
+import type { RuntimeEvents } from '../shared/runtime-events.ts';
 
 export interface HostedFunction {
   /** Short name used in logs and to look the function up. */

@@ -1,13 +1,13 @@
 import { parseArgs } from 'node:util';
-import { optionalEnv } from './env.ts';
+import { optionalEnv } from '../lambdas/shared/env.ts';
 import {
   GRANULARITIES,
   type Granularity,
   parseGranularity,
   parseSourceConsumer,
   type RollupResult,
-} from './rollup.ts';
-import type { ConsumerName } from './silver-store.ts';
+} from '../lambdas/shared/rollup.ts';
+import type { ConsumerName } from '../lambdas/shared/silver-store.ts';
 
 /**
  * The arguments and output of `npm run rollup` (scripts/rollup.ts), kept apart

@@ -10,7 +10,13 @@ import {
   type GetShardIteratorCommandInput,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { Backoff, type BackoffOptions, errorMessage, StoppedError, sleep } from './backoff.ts';
+import {
+  Backoff,
+  type BackoffOptions,
+  errorMessage,
+  StoppedError,
+  sleep,
+} from '../shared/backoff.ts';
 import type { ShardRecord } from './kinesis-event.ts';
 
 export type StartingPoint =

@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { forEachLine } from './line-splitter.ts';
+import { forEachLine } from '../shared/line-splitter.ts';
 
 export class SynthError extends Error {
   override name = 'SynthError';

@@ -3,8 +3,8 @@
  * or external ones given by URL.
  */
 import path from 'node:path';
-import { type KinesisService, startKinesisLocal } from './services/kinesis.ts';
-import { type PostgresService, startEmbeddedPostgres } from './services/postgres.ts';
+import { type KinesisService, startKinesisLocal } from './kinesis.ts';
+import { type PostgresService, startEmbeddedPostgres } from './postgres.ts';
 
 export interface ServiceSettings {
   /** Use this database instead of starting PostgreSQL. */

@@ -5,9 +5,9 @@ import {
   IncreaseStreamRetentionPeriodCommand,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { sleep } from './backoff.ts';
-import type { RuntimeEvents } from './runtime-events.ts';
-import type { StreamModel } from './stack-model.ts';
+import type { StreamModel } from '../assembly/stack-model.ts';
+import { sleep } from '../shared/backoff.ts';
+import type { RuntimeEvents } from '../shared/runtime-events.ts';
 
 /**
  * Creates each stream that does not exist yet and waits until it is ACTIVE.

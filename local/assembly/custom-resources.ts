@@ -6,7 +6,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { CloudFormationCustomResourceCreateEvent } from 'aws-lambda';
-import type { RuntimeEvents } from './runtime-events.ts';
+import type { RuntimeEvents } from '../shared/runtime-events.ts';
 import type { CustomResourceModel, FunctionModel, StackModel } from './stack-model.ts';
 
 export class CustomResourceError extends Error {

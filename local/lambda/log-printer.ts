@@ -9,7 +9,7 @@ import type {
   InvocationReport,
   Notice,
   RuntimeListeners,
-} from './runtime-events.ts';
+} from '../shared/runtime-events.ts';
 
 /** Keys every Powertools log line has: noise in a terminal. */
 const STANDARD_KEYS = new Set([

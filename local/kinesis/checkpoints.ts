@@ -3,7 +3,7 @@
  * record a mapping fully processed.
  */
 import type pg from 'pg';
-import { localSql } from './local-sql.ts';
+import { localSql } from '../shared/local-sql.ts';
 
 export type Checkpoint =
   | { kind: 'sequence'; sequenceNumber: string }

@@ -9,14 +9,17 @@ import {
   ListShardsCommand,
   type Shard,
 } from '@aws-sdk/client-kinesis';
-import type { Clock } from '../lambdas/shared/clock.ts';
+import type { Clock } from '../../lambdas/shared/clock.ts';
+import type { EventSourceMappingModel, FunctionModel } from '../assembly/stack-model.ts';
 import {
   type BackoffOptions,
   errorMessage,
   retryUntilDone,
   StoppedError,
   sleep,
-} from './backoff.ts';
+} from '../shared/backoff.ts';
+import { DEAD_LETTER_TABLE } from '../shared/local-sql.ts';
+import type { RuntimeEvents } from '../shared/runtime-events.ts';
 import { type GivenUp, type InvokeOutcome, lowestFailedIndex, processLane } from './batch-retry.ts';
 import type { Checkpoint, CheckpointStore } from './checkpoints.ts';
 import type { DeadLetterStore } from './dead-letter.ts';
@@ -28,11 +31,8 @@ import {
   type ShardRecord,
   toKinesisEvent,
 } from './kinesis-event.ts';
-import { DEAD_LETTER_TABLE } from './local-sql.ts';
-import type { RuntimeEvents } from './runtime-events.ts';
 import { ShardConsumer } from './shard-consumer.ts';
 import { PollingShardReader, type ShardRecordSource, type StartingPoint } from './shard-reader.ts';
-import type { EventSourceMappingModel, FunctionModel } from './stack-model.ts';
 import { ensureStreamConsumer } from './stream-consumers.ts';
 import { SubscriptionShardReader } from './subscription-reader.ts';
 

@@ -5,10 +5,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
-import { type Clock, systemClock } from '../lambdas/shared/clock.ts';
+import { type Clock, systemClock } from '../../lambdas/shared/clock.ts';
+import { localSql } from '../shared/local-sql.ts';
 import type { GivenUp } from './batch-retry.ts';
 import type { ShardRecord } from './kinesis-event.ts';
-import { localSql } from './local-sql.ts';
 
 export interface DeadLetterTarget {
   mappingId: string;

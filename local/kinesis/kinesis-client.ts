@@ -1,5 +1,5 @@
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
-import { createKinesisClient } from '../lambdas/shared/kinesis-client.ts';
+import { createKinesisClient } from '../../lambdas/shared/kinesis-client.ts';
 
 /**
  * The runtime's own Kinesis client: fixed local credentials, and no SDK
