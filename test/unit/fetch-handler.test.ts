@@ -18,11 +18,14 @@ const config: FetchConfig = {
 
 describe('fetch-prices handler', () => {
   it('decides which ticks are due, late or past the deadline by the clock it is given', async () => {
-    // A clock 400 days ahead: by the system clock every tick below would be
-    // 400 days away, and the handler would sleep until then.
-    const clock = () => Date.now() + 400 * 86_400_000;
+    // A clock about 400 days ahead, set so that "now" is 100 ms past a tick
+    // of the interval: by the system clock every tick below would be 400 days
+    // away, and the handler would sleep until then.
     const interval = config.pollIntervalSeconds * 1000;
-    const base = Math.floor(clock() / interval) * interval;
+    const ahead = 400 * 86_400_000;
+    const base = Math.ceil((Date.now() + ahead) / interval) * interval;
+    const offset = base + 100 - Date.now();
+    const clock = () => Date.now() + offset;
     const published: PriceEvent[] = [];
     const handler = createHandler(config, {
       source: new SimulatedMarket(config.simSeed),
