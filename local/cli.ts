@@ -31,6 +31,8 @@ Environment:
   PRICESTREAM_KINESIS_PORT    kinesis-local port (4568)
   PRICESTREAM_DATA_DIR        data of the embedded servers (.data)
   PRICESTREAM_CDK_OUT         cloud assembly directory (cdk.out)
+  PRICESTREAM_START_WAIT_SECONDS
+                              how long start-up waits for PostgreSQL and Kinesis (60)
 `;
 
 export function parseArgs(argv: readonly string[]): CliOptions {

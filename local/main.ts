@@ -113,9 +113,13 @@ async function run(): Promise<number> {
         : {}),
     });
   } catch (error) {
-    const known = ['SynthError', 'TemplateError', 'CustomResourceError', 'UsageError'].includes(
-      (error as Error).name,
-    );
+    const known = [
+      'SynthError',
+      'TemplateError',
+      'CustomResourceError',
+      'UsageError',
+      'StartTimeoutError',
+    ].includes((error as Error).name);
     const detail =
       error instanceof Error
         ? known

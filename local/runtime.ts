@@ -36,6 +36,7 @@ import {
   type RuntimeListener,
   type RuntimeListeners,
 } from './shared/runtime-events.ts';
+import { type StartWait, whenAvailable } from './shared/start-wait.ts';
 
 export const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -102,6 +103,11 @@ export interface LocalRuntimeOptions {
   /** Where the defaults above are read from. Default process.env. */
   env?: Record<string, string | undefined>;
   /**
+   * How long start-up waits for a PostgreSQL or Kinesis that does not answer
+   * yet, ms. Default PRICESTREAM_START_WAIT_SECONDS or 60 s.
+   */
+  startWaitMs?: number;
+  /**
    * The event source mappings' clock (record age, retention, LATEST starts,
    * dead-letter times) and the scheduler's event times. Default the system
    * clock. The functions themselves run on the real clock.
@@ -124,6 +130,8 @@ export interface RuntimeSettings {
   database: string;
   region: string;
   account: string;
+  /** How long start-up waits for PostgreSQL and Kinesis to answer. */
+  startWaitMs: number;
 }
 
 /** Options and environment variables, merged: options win. */
@@ -159,7 +167,19 @@ export function resolveSettings(options: LocalRuntimeOptions): RuntimeSettings {
     database: options.database ?? 'pricestream',
     region: options.region ?? LOCAL_REGION,
     account: options.account ?? LOCAL_ACCOUNT,
+    startWaitMs: options.startWaitMs ?? seconds(env.PRICESTREAM_START_WAIT_SECONDS, 60) * 1000,
   };
+}
+
+function seconds(raw: string | undefined, fallback: number): number {
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0) {
+    throw new Error(
+      `PRICESTREAM_START_WAIT_SECONDS must be a number of seconds, got ${JSON.stringify(raw)}`,
+    );
+  }
+  return value;
 }
 
 export interface LocalFunction {
@@ -230,7 +250,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
             outDir: settings.cdkOut,
             onLine: (line) => options.onServiceLog?.('synth', line),
           }),
-      startServices(settings, options.onServiceLog),
+      startServices(settings, options.onServiceLog, (line) =>
+        events.notice('info', 'runtime', line),
+      ),
     ]);
     if (servicesResult.status === 'fulfilled') cleanups.push(servicesResult.value.stop);
     if (synthResult.status === 'rejected') throw synthResult.reason;
@@ -245,11 +267,16 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     // An idle client losing its server (a restart) must not crash the runtime.
     pool.on('error', () => {});
     cleanups.push(() => pool.end());
-    await ensureLocalSchema(pool);
+    const wait: StartWait = {
+      timeoutMs: settings.startWaitMs,
+      notice: (line) => events.notice('warn', 'runtime', line),
+    };
+    // A database or Kinesis that is still starting is waited for, not fatal.
+    await whenAvailable('PostgreSQL', () => ensureLocalSchema(pool), wait);
 
     const kinesis = createRuntimeKinesisClient(services.kinesisEndpoint, settings.region);
     cleanups.push(async () => kinesis.destroy());
-    await ensureStreams(kinesis, model.streams, events);
+    await whenAvailable('Kinesis', () => ensureStreams(kinesis, model.streams, events), wait);
 
     const host = new LambdaHost(events);
     const functions = model.functions.map((fn) =>
@@ -290,10 +317,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     });
 
     if (options.customResources !== false) {
-      await runCustomResources(model, (fn, event) => host.invoke(fn.displayName, event), events);
+      await whenAvailable(
+        'PostgreSQL (custom resources)',
+        () => runCustomResources(model, (fn, event) => host.invoke(fn.displayName, event), events),
+        wait,
+      );
     }
 
-    mappings = await startMappings(model, options, {
+    mappings = await startMappings(model, options, wait, {
       host,
       kinesis,
       events,
@@ -364,6 +395,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 async function startMappings(
   model: StackModel,
   options: LocalRuntimeOptions,
+  wait: StartWait,
   deps: {
     host: LambdaHost;
     kinesis: KinesisClient;
@@ -407,6 +439,10 @@ async function startMappings(
       deadLetters: deps.deadLetters,
       events: deps.events,
       clock: deps.clock,
+      ensureStream: async () => {
+        if (!stream) throw new Error(`stream ${mapping.streamName} is not in the template`);
+        await ensureStreams(deps.kinesis, [stream], deps.events);
+      },
       options: {
         pollIntervalMs: options.pollIntervalMs ?? 1000,
         backoff: options.retryBackoff ?? {},
@@ -421,7 +457,8 @@ async function startMappings(
   }
   // Started only once all are built, so a failure leaves nothing half-running.
   try {
-    for (const esm of mappings) await esm.start();
+    for (const esm of mappings)
+      await whenAvailable(`Kinesis (${esm.name})`, () => esm.start(), wait);
   } catch (error) {
     await Promise.all(mappings.map((esm) => esm.stop(0)));
     throw error;

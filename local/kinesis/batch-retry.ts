@@ -36,8 +36,8 @@ export interface GivenUp {
 export interface LaneDeps {
   /** `attempt` counts deliveries of these records (or the batch they were split from), from 1. */
   invoke(records: readonly ShardRecord[], attempt: number): Promise<InvokeOutcome>;
-  /** Records up to and including `sequenceNumber` are done. Absent when the caller checkpoints. */
-  checkpoint?: (sequenceNumber: string) => Promise<void>;
+  /** Records up to and including `record` are done. Absent when the caller checkpoints. */
+  checkpoint?: (record: ShardRecord) => Promise<void>;
   /** Called with records the mapping gives up on, before it moves past them. */
   giveUp(records: readonly ShardRecord[], why: GivenUp): Promise<void>;
   signal: AbortSignal;
@@ -78,7 +78,7 @@ export async function processLane(
   const finish = async (segment: Segment) => {
     queue.shift();
     const last = segment.records.at(-1);
-    if (last) await deps.checkpoint?.(last.sequenceNumber);
+    if (last) await deps.checkpoint?.(last);
   };
   const giveUp = async (segment: Segment, condition: FailureCondition) => {
     await deps.giveUp(segment.records, {
@@ -142,7 +142,7 @@ export async function processLane(
     } else if (failedAt > 0) {
       // Checkpoint just before the lowest failure; retry from it.
       const done = segment.records[failedAt - 1] as ShardRecord;
-      await deps.checkpoint?.(done.sequenceNumber);
+      await deps.checkpoint?.(done);
       segment.records = segment.records.slice(failedAt);
     }
 

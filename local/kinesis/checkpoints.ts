@@ -6,14 +6,26 @@ import type pg from 'pg';
 import { localSql } from '../shared/local-sql.ts';
 
 export type Checkpoint =
-  | { kind: 'sequence'; sequenceNumber: string }
+  /**
+   * After this record. Its arrival time is where to start again if the
+   * stream no longer has it (kinesis-local restored from a save that is
+   * older than the checkpoint, or the record expired).
+   */
+  | { kind: 'sequence'; sequenceNumber: string; arrivedAt?: Date | undefined }
+  /** A LATEST start that has seen no record yet: from this time. */
   | { kind: 'timestamp'; timestamp: Date }
-  | { kind: 'finished' };
+  /**
+   * The shard is closed and read to the end. `readRecords`: the mapping
+   * delivered records from it; `startedAt`: when a LATEST start began on it.
+   * Its children start from these (see event-source-mapping.ts).
+   */
+  | { kind: 'finished'; readRecords?: boolean; startedAt?: Date | undefined };
 
 interface Row {
   shard_id: string;
   stream_created_at: Date | null;
   sequence_number: string | null;
+  arrived_at: Date | null;
   at_timestamp: Date | null;
   shard_finished: boolean;
 }
@@ -39,9 +51,18 @@ export class CheckpointStore {
       ) {
         continue;
       }
-      if (row.shard_finished) checkpoints.set(row.shard_id, { kind: 'finished' });
-      else if (row.sequence_number) {
-        checkpoints.set(row.shard_id, { kind: 'sequence', sequenceNumber: row.sequence_number });
+      if (row.shard_finished) {
+        checkpoints.set(row.shard_id, {
+          kind: 'finished',
+          readRecords: row.sequence_number !== null,
+          startedAt: row.at_timestamp ?? undefined,
+        });
+      } else if (row.sequence_number) {
+        checkpoints.set(row.shard_id, {
+          kind: 'sequence',
+          sequenceNumber: row.sequence_number,
+          arrivedAt: row.arrived_at ?? undefined,
+        });
       } else if (row.at_timestamp) {
         checkpoints.set(row.shard_id, { kind: 'timestamp', timestamp: row.at_timestamp });
       }
@@ -66,6 +87,7 @@ export class CheckpointStore {
       checkpoint.kind === 'sequence' ? checkpoint.sequenceNumber : null,
       checkpoint.kind === 'timestamp' ? checkpoint.timestamp : null,
       checkpoint.kind === 'finished',
+      checkpoint.kind === 'sequence' ? (checkpoint.arrivedAt ?? null) : null,
     ]);
   }
 }

@@ -60,6 +60,9 @@ export interface MappingOptions {
   enhancedFanOut?: EnhancedFanOutOptions;
 }
 
+/** Creates the stream as the template says when it does not exist (deleted while running). */
+export type EnsureStream = () => Promise<void>;
+
 export interface MappingDeps {
   model: EventSourceMappingModel;
   fn: FunctionModel;
@@ -75,6 +78,7 @@ export interface MappingDeps {
   options: MappingOptions;
   /** Record age, retention and LATEST starting points are decided by it. */
   clock: Clock;
+  ensureStream: EnsureStream;
 }
 
 export interface MappingStatus {
@@ -98,6 +102,9 @@ export class KinesisEventSourceMapping {
   private readonly stopping = new AbortController();
   /** Aborted when the grace period ends: bookkeeping retries give up too. */
   private readonly killed = new AbortController();
+  /** The shard consumers of the stream as it is now; aborted when it is re-created. */
+  private generation = new AbortController();
+  private lastOutageRefresh = 0;
   private readonly consumers = new Map<string, Promise<void>>();
   private readonly finishedShards = new Set<string>();
   private readonly unavailableShards = new Set<string>();
@@ -202,6 +209,7 @@ export class KinesisEventSourceMapping {
 
   private async discoverShards(): Promise<void> {
     if (this.stopping.signal.aborted) return;
+    await this.checkStream();
     const shards = await this.listShards();
     const checkpoints = await this.deps.checkpoints.load(
       this.deps.model.uuid,
@@ -217,15 +225,66 @@ export class KinesisEventSourceMapping {
         continue;
       }
       // After a reshard, a child shard waits until its parents are read to the end, as on Lambda.
-      const waitingFor = [shard.ParentShardId, shard.AdjacentParentShardId].filter(
-        (parent) => parent && present.has(parent) && !this.finishedShards.has(parent),
+      const parents = [shard.ParentShardId, shard.AdjacentParentShardId].filter(
+        (parent): parent is string => parent !== undefined && present.has(parent),
       );
-      if (waitingFor.length > 0) continue;
+      if (parents.some((parent) => !this.finishedShards.has(parent))) continue;
       // Fixed before start() resolves: records put after that are read, even from LATEST.
-      const start = await this.startingPoint(shardId, checkpoint);
+      const start = await this.startingPoint(
+        shardId,
+        checkpoint,
+        parents.map((parent) => checkpoints.get(parent)),
+      );
       if (this.stopping.signal.aborted) return;
       this.consumers.set(shardId, this.runShard(shardId, start));
     }
+  }
+
+  /**
+   * A stream deleted while the runtime runs is created again, as the
+   * template says; a stream that is not the one the shards were read from
+   * (deleted and re-created) is read anew from the mapping's starting
+   * position: its shards are new, whatever their names.
+   */
+  private async checkStream(): Promise<void> {
+    const { model, kinesis } = this.deps;
+    const describe = () =>
+      kinesis.send(new DescribeStreamSummaryCommand({ StreamName: model.streamName }));
+    let summary: Awaited<ReturnType<typeof describe>>;
+    try {
+      summary = await describe();
+    } catch (error) {
+      if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+      this.notice(
+        'warn',
+        `stream ${model.streamName} is gone: creating it again as the template says`,
+      );
+      await this.deps.ensureStream();
+      summary = await describe();
+    }
+    const createdAt = summary.StreamDescriptionSummary?.StreamCreationTimestamp;
+    if (
+      createdAt &&
+      this.streamCreatedAt &&
+      createdAt.getTime() !== this.streamCreatedAt.getTime()
+    ) {
+      this.notice(
+        'warn',
+        `stream ${model.streamName} was re-created: reading its new shards from ${model.startingPosition}`,
+      );
+      this.generation.abort();
+      this.generation = new AbortController();
+      this.consumers.clear();
+      this.finishedShards.clear();
+      this.unavailableShards.clear();
+      if (model.consumer) {
+        const streamArn = summary.StreamDescriptionSummary?.StreamARN ?? model.streamArn;
+        this.consumerArn = await ensureStreamConsumer(kinesis, streamArn, model.consumer.name, {
+          signal: this.stopping.signal,
+        });
+      }
+    }
+    this.streamCreatedAt = createdAt ?? this.streamCreatedAt;
   }
 
   private async listShards(): Promise<Shard[]> {
@@ -246,10 +305,12 @@ export class KinesisEventSourceMapping {
   /** Runs one shard's consumer; after an unexpected failure, starts it again from its checkpoint. */
   private async runShard(shardId: string, initial: StartingPoint): Promise<void> {
     let start = initial;
-    const signal = this.stopping.signal;
+    const generation = this.generation;
+    const signal = AbortSignal.any([this.stopping.signal, generation.signal]);
     for (;;) {
       try {
-        await this.consumeShard(shardId, start);
+        await this.consumeShard(shardId, start, signal);
+        if (generation !== this.generation) return;
         this.finishedShards.add(shardId);
         this.consumers.delete(shardId);
         void this.refreshShards().catch(() => {});
@@ -273,7 +334,11 @@ export class KinesisEventSourceMapping {
     }
   }
 
-  private async consumeShard(shardId: string, start: StartingPoint): Promise<void> {
+  private async consumeShard(
+    shardId: string,
+    start: StartingPoint,
+    signal: AbortSignal,
+  ): Promise<void> {
     const { model, options } = this.deps;
     const source = this.createSource(shardId, start);
     const consumer = new ShardConsumer({
@@ -306,14 +371,18 @@ export class KinesisEventSourceMapping {
             invoke: (batch, attempt) => this.invoke(shardId, batch, attempt),
             ...(laneCheckpoint ? { checkpoint: laneCheckpoint } : {}),
             giveUp: (batch, why) => this.giveUp(shardId, batch, why),
-            signal: this.stopping.signal,
+            signal,
             now: this.deps.clock,
           },
         ),
-      checkpoint: (sequenceNumber) =>
-        this.saveCheckpoint(shardId, { kind: 'sequence', sequenceNumber }),
+      checkpoint: (record) =>
+        this.saveCheckpoint(shardId, {
+          kind: 'sequence',
+          sequenceNumber: record.sequenceNumber,
+          arrivedAt: record.approximateArrivalTimestamp,
+        }),
       finished: () => this.saveCheckpoint(shardId, { kind: 'finished' }),
-      signal: this.stopping.signal,
+      signal,
     });
     try {
       await consumer.run();
@@ -326,16 +395,34 @@ export class KinesisEventSourceMapping {
    * Where a shard without a checkpoint starts. A LATEST start is written down
    * as the time it happened, so records that arrive while the runtime is
    * stopped before the first checkpoint are still read after a restart.
+   *
+   * A child shard whose parents this mapping read is read from its start,
+   * whatever the mapping's starting position (as the KCL does): its records
+   * all came after the parents' ones. Had the mapping seen no record of the
+   * parents, it reads the child from the parents' LATEST start instead.
    */
   private async startingPoint(
     shardId: string,
     checkpoint: Checkpoint | undefined,
+    parents: ReadonlyArray<Checkpoint | undefined> = [],
   ): Promise<StartingPoint> {
     if (checkpoint?.kind === 'sequence') {
-      return { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: checkpoint.sequenceNumber };
+      return {
+        type: 'AFTER_SEQUENCE_NUMBER',
+        sequenceNumber: checkpoint.sequenceNumber,
+        arrivedAt: checkpoint.arrivedAt,
+      };
     }
     if (checkpoint?.kind === 'timestamp')
       return { type: 'AT_TIMESTAMP', timestamp: checkpoint.timestamp };
+    const finishedParents = parents.filter((parent) => parent?.kind === 'finished');
+    if (finishedParents.some((parent) => parent.readRecords)) return { type: 'TRIM_HORIZON' };
+    const parentStarts = finishedParents.flatMap((parent) =>
+      parent.startedAt ? [parent.startedAt.getTime()] : [],
+    );
+    if (parentStarts.length > 0) {
+      return { type: 'AT_TIMESTAMP', timestamp: new Date(Math.min(...parentStarts)) };
+    }
     const { model } = this.deps;
     switch (model.startingPosition) {
       case 'TRIM_HORIZON':
@@ -358,6 +445,11 @@ export class KinesisEventSourceMapping {
       unavailable: (message: string) => {
         if (this.unavailableShards.size === 0) this.notice('warn', message);
         this.unavailableShards.add(shardId);
+        // The stream may be gone or new: look now rather than at the next refresh.
+        if (Date.now() - this.lastOutageRefresh > 2_000) {
+          this.lastOutageRefresh = Date.now();
+          this.refreshShards().catch(() => {});
+        }
       },
       recovered: () => {
         this.unavailableShards.delete(shardId);

@@ -38,9 +38,10 @@ export interface ShardConsumerDeps {
    */
   processLane(
     records: readonly ShardRecord[],
-    checkpoint: ((sequenceNumber: string) => Promise<void>) | undefined,
+    checkpoint: ((record: ShardRecord) => Promise<void>) | undefined,
   ): Promise<void>;
-  checkpoint(sequenceNumber: string): Promise<void>;
+  /** Records up to and including `record` are done. */
+  checkpoint(record: ShardRecord): Promise<void>;
   /** The shard is closed and fully processed. */
   finished(): Promise<void>;
   signal: AbortSignal;
@@ -132,14 +133,14 @@ export class ShardConsumer {
     this.windowStartedAt = this.buffer.length > 0 ? this.windowStartedAt : undefined;
 
     if (lanes.length === 1 && settings.parallelizationFactor === 1) {
-      await this.deps.processLane(lanes[0] as ShardRecord[], (sequenceNumber) =>
-        this.deps.checkpoint(sequenceNumber),
+      await this.deps.processLane(lanes[0] as ShardRecord[], (record) =>
+        this.deps.checkpoint(record),
       );
       return;
     }
     await Promise.all(lanes.map((lane) => this.deps.processLane(lane, undefined)));
     const last = round.at(-1);
-    if (last) await this.deps.checkpoint(last.sequenceNumber);
+    if (last) await this.deps.checkpoint(last);
   }
 }
 

@@ -20,7 +20,8 @@ import {
 import type { ShardRecord } from './kinesis-event.ts';
 
 export type StartingPoint =
-  | { type: 'AFTER_SEQUENCE_NUMBER'; sequenceNumber: string }
+  /** `arrivedAt`: that record's arrival, where to resume if the stream no longer has it. */
+  | { type: 'AFTER_SEQUENCE_NUMBER'; sequenceNumber: string; arrivedAt?: Date | undefined }
   | { type: 'AT_TIMESTAMP'; timestamp: Date }
   | { type: 'TRIM_HORIZON' }
   | { type: 'LATEST' };
@@ -68,7 +69,7 @@ export class PollingShardReader implements ShardRecordSource {
   private iterator: string | undefined;
   private start: StartingPoint;
   /** The last record handed out: a new iterator starts after it. */
-  private lastSequenceNumber: string | undefined;
+  private last: ShardRecord | undefined;
 
   constructor(
     private readonly kinesis: KinesisClient,
@@ -97,8 +98,7 @@ export class PollingShardReader implements ShardRecordSource {
           data: record.Data ?? new Uint8Array(),
           approximateArrivalTimestamp: record.ApproximateArrivalTimestamp ?? new Date(),
         }));
-        const last = records.at(-1);
-        if (last) this.lastSequenceNumber = last.sequenceNumber;
+        this.last = records.at(-1) ?? this.last;
         this.iterator = page.NextShardIterator;
         return {
           records,
@@ -116,13 +116,19 @@ export class PollingShardReader implements ShardRecordSource {
           this.iterator = undefined;
           continue;
         }
-        if (this.lastSequenceNumber === undefined && isBadStartingSequence(this.start, error)) {
-          this.options.reporter.warn(
-            `${this.options.shardId}: the checkpoint ${describeStartingPoint(this.start)} is not in the stream ` +
-              '(stream re-created, or the record expired); reading from TRIM_HORIZON',
-          );
-          this.start = { type: 'TRIM_HORIZON' };
+        const position = this.position();
+        if (isBadStartingSequence(position, error)) {
+          // The record to go on after is gone: kinesis-local restored from a
+          // save older than it, the record expired, or the stream was made
+          // again. Resume from its arrival time: what came after it is read,
+          // what came before is not read again.
+          this.start = resumePoint(position);
+          this.last = undefined;
           this.iterator = undefined;
+          this.options.reporter.warn(
+            `${this.options.shardId}: the position ${describeStartingPoint(position)} is not in the stream ` +
+              `(kinesis-local restored an older save, the record expired, or the stream was re-created); reading ${describeStartingPoint(this.start)}`,
+          );
           continue;
         }
         if (!failing) {
@@ -137,11 +143,13 @@ export class PollingShardReader implements ShardRecordSource {
     }
   }
 
+  /** Where a new iterator starts: after the last record read, else the starting point. */
+  private position(): StartingPoint {
+    return positionAfter(this.last, this.start);
+  }
+
   private async newIterator(signal: AbortSignal): Promise<string> {
-    const position: StartingPoint =
-      this.lastSequenceNumber !== undefined
-        ? { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: this.lastSequenceNumber }
-        : this.start;
+    const position = this.position();
     const input: GetShardIteratorCommandInput = {
       StreamName: this.options.streamName,
       ShardId: this.options.shardId,
@@ -171,6 +179,29 @@ export function isBadStartingSequence(start: StartingPoint, error: unknown): boo
     name === 'InvalidArgumentException' ||
     (name === 'ResourceNotFoundException' && /SequenceNumber/i.test(message))
   );
+}
+
+/** After `last` (with its arrival time), or `start` when nothing was read yet. */
+export function positionAfter(last: ShardRecord | undefined, start: StartingPoint): StartingPoint {
+  return last
+    ? {
+        type: 'AFTER_SEQUENCE_NUMBER',
+        sequenceNumber: last.sequenceNumber,
+        arrivedAt: last.approximateArrivalTimestamp,
+      }
+    : start;
+}
+
+/**
+ * Where to go on when the record of an AFTER_SEQUENCE_NUMBER point is gone:
+ * from its arrival time (records that arrived at the same millisecond are
+ * delivered again, which the idempotent sink absorbs), else from the start.
+ */
+export function resumePoint(point: StartingPoint): StartingPoint {
+  if (point.type === 'AFTER_SEQUENCE_NUMBER' && point.arrivedAt) {
+    return { type: 'AT_TIMESTAMP', timestamp: point.arrivedAt };
+  }
+  return { type: 'TRIM_HORIZON' };
 }
 
 export function describeStartingPoint(point: StartingPoint): string {

@@ -15,7 +15,10 @@
  * it when asked to (`enhancedFanOut: 'subscribe'`); see event-source-mapping.ts.
  */
 import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
   type KinesisClient,
+  ListShardsCommand,
   type StartingPosition,
   SubscribeToShardCommand,
   type SubscribeToShardEventStream,
@@ -31,6 +34,8 @@ import type { ShardRecord } from './kinesis-event.ts';
 import {
   describeStartingPoint,
   isBadStartingSequence,
+  positionAfter,
+  resumePoint,
   type ShardRead,
   type ShardReaderReporter,
   type ShardRecordSource,
@@ -45,6 +50,11 @@ export interface SubscriptionShardReaderOptions {
   start: StartingPoint;
   /** How often the shard consumer looks at what was pushed, ms. Default 10. */
   checkIntervalMs?: number;
+  /**
+   * While the subscription pushes nothing, how often to ask whether the
+   * shard is closed and read to the end, ms. Default 5,000.
+   */
+  endCheckIntervalMs?: number;
   /** The subscription pauses while this many records wait to be read. Default 10,000. */
   maxQueuedRecords?: number;
   backoff?: BackoffOptions;
@@ -59,7 +69,8 @@ export class SubscriptionShardReader implements ShardRecordSource {
   private shardEnded = false;
   private start: StartingPoint;
   /** The last record received: a new subscription starts after it. */
-  private lastSequenceNumber: string | undefined;
+  private last: ShardRecord | undefined;
+  private lastEndCheck = 0;
   private pump: Promise<void> | undefined;
   /** Ends the background subscription (close(), or the consumer's stop). */
   private readonly closed = new AbortController();
@@ -117,6 +128,10 @@ export class SubscriptionShardReader implements ShardRecordSource {
             this.options.reporter.recovered();
           }
           this.receive(event);
+          if (!this.shardEnded && (await this.readToClosedEnd(event))) {
+            this.shardEnded = true;
+            break;
+          }
           while (this.queue.length >= (this.options.maxQueuedRecords ?? 10_000)) {
             if (this.closed.signal.aborted) return;
             await new Promise<void>((resolve) => {
@@ -132,12 +147,14 @@ export class SubscriptionShardReader implements ShardRecordSource {
           this.renewing = false;
           continue;
         }
-        if (this.lastSequenceNumber === undefined && isBadStartingSequence(this.start, error)) {
+        const position = this.position();
+        if (isBadStartingSequence(position, error)) {
+          this.start = resumePoint(position);
+          this.last = undefined;
           this.options.reporter.warn(
-            `${this.options.shardId}: the checkpoint ${describeStartingPoint(this.start)} is not in the stream ` +
-              '(stream re-created, or the record expired); subscribing from TRIM_HORIZON',
+            `${this.options.shardId}: the position ${describeStartingPoint(position)} is not in the stream ` +
+              `(kinesis-local restored an older save, the record expired, or the stream was re-created); subscribing ${describeStartingPoint(this.start)}`,
           );
-          this.start = { type: 'TRIM_HORIZON' };
           continue;
         }
         if (!failing) {
@@ -163,19 +180,51 @@ export class SubscriptionShardReader implements ShardRecordSource {
         approximateArrivalTimestamp: record.ApproximateArrivalTimestamp ?? new Date(),
       });
     }
-    const last = this.queue.at(-1);
-    if (last) this.lastSequenceNumber = last.sequenceNumber;
+    this.last = this.queue.at(-1) ?? this.last;
     // The last event of a closed shard names its children and has no continuation.
     if ((pushed.ChildShards?.length ?? 0) > 0 || pushed.ContinuationSequenceNumber === undefined) {
       this.shardEnded = true;
     }
   }
 
+  /** Where a new subscription starts: after the last record received, else the starting point. */
+  private position(): StartingPoint {
+    return positionAfter(this.last, this.start);
+  }
+
+  /**
+   * kinesis-local never ends a subscription to a closed shard (it sends a
+   * continuation and no child shards), so its children would never be read.
+   * While the subscription pushes nothing, look every few seconds: a closed
+   * shard with no record after the last one received is done.
+   */
+  private async readToClosedEnd(event: SubscribeToShardEventStream): Promise<boolean> {
+    if ((event.SubscribeToShardEvent?.Records?.length ?? 0) > 0) return false;
+    if (Date.now() - this.lastEndCheck < (this.options.endCheckIntervalMs ?? 5_000)) return false;
+    this.lastEndCheck = Date.now();
+    const { streamName, shardId } = this.options;
+    const listed = await this.kinesis.send(new ListShardsCommand({ StreamName: streamName }));
+    const shard = listed.Shards?.find((s) => s.ShardId === shardId);
+    if (!shard?.SequenceNumberRange?.EndingSequenceNumber) return false;
+    const position = this.position();
+    const { ShardIterator } = await this.kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: streamName,
+        ShardId: shardId,
+        ShardIteratorType: position.type,
+        ...(position.type === 'AFTER_SEQUENCE_NUMBER'
+          ? { StartingSequenceNumber: position.sequenceNumber }
+          : {}),
+        ...(position.type === 'AT_TIMESTAMP' ? { Timestamp: position.timestamp } : {}),
+      }),
+    );
+    if (!ShardIterator) return true;
+    const page = await this.kinesis.send(new GetRecordsCommand({ ShardIterator, Limit: 1 }));
+    return (page.Records?.length ?? 0) === 0 && !page.NextShardIterator;
+  }
+
   private async *subscribe(): AsyncGenerator<SubscribeToShardEventStream> {
-    const position: StartingPoint =
-      this.lastSequenceNumber !== undefined
-        ? { type: 'AFTER_SEQUENCE_NUMBER', sequenceNumber: this.lastSequenceNumber }
-        : this.start;
+    const position = this.position();
     const startingPosition: StartingPosition = { Type: position.type };
     if (position.type === 'AFTER_SEQUENCE_NUMBER') {
       startingPosition.SequenceNumber = position.sequenceNumber;

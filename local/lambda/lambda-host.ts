@@ -75,6 +75,8 @@ class ExecutionEnvironment {
   constructor(
     readonly fn: HostedFunction,
     events: RuntimeEvents,
+    /** Told once when the Worker dies (a crash, an exit, even while idle). */
+    private readonly onDeath: (env: ExecutionEnvironment) => void = () => {},
   ) {
     const now = new Date();
     const day = now.toISOString().slice(0, 10).replaceAll('-', '/');
@@ -120,6 +122,7 @@ class ExecutionEnvironment {
         } else this.settle(message);
       });
       const fail = (error: Error) => {
+        if (!this.dead) this.onDeath(this);
         this.dead = true;
         reject(error);
         this.pending?.reject(error);
@@ -160,6 +163,16 @@ class ExecutionEnvironment {
 
   run(requestId: string, event: unknown, deadline: number): Promise<unknown> {
     this.requestId = requestId;
+    if (this.dead) {
+      return Promise.reject(
+        new FunctionError(
+          'Runtime.ExitError',
+          `RequestId: ${requestId} Error: Runtime exited before the invocation`,
+          this.fn.functionName,
+          requestId,
+        ),
+      );
+    }
     return new Promise((resolve, reject) => {
       this.pending = { requestId, resolve, reject };
       this.worker.postMessage({ type: 'invoke', requestId, event, deadline, traceId: traceId() });
@@ -318,10 +331,16 @@ export class LambdaHost {
     await pool.limit?.acquire();
     const started = performance.now();
     const deadline = Date.now() + fn.timeoutSeconds * 1000;
+    // An environment whose Worker died while idle is not handed anything.
     let env = pool.idle.pop();
+    while (env?.dead) env = pool.idle.pop();
     const coldStart = env === undefined;
     if (!env) {
-      env = new ExecutionEnvironment(fn, this.events);
+      env = new ExecutionEnvironment(fn, this.events, (dead) => {
+        pool.all.delete(dead);
+        const at = pool.idle.indexOf(dead);
+        if (at >= 0) pool.idle.splice(at, 1);
+      });
       pool.all.add(env);
     }
     env.requestId = requestId;

@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KINESIS_STOP } from './leftovers.ts';
 
 export interface KinesisService {
   /** http:// endpoint for the AWS SDK. */
@@ -84,7 +85,7 @@ export async function startKinesisLocal(options: KinesisLocalOptions): Promise<K
   return {
     endpoint: `http://127.0.0.1:${options.port}`,
     pid: child.pid,
-    stop: () => stopChild(child),
+    stop: () => stopChild(child, KINESIS_STOP.graceMs),
   };
 }
 

@@ -4,6 +4,13 @@
  */
 import path from 'node:path';
 import { type KinesisService, startKinesisLocal } from './kinesis.ts';
+import {
+  guardServices,
+  KINESIS_STOP,
+  POSTGRES_STOP,
+  type ServiceRecord,
+  stopLeftovers,
+} from './leftovers.ts';
 import { type PostgresService, startEmbeddedPostgres } from './postgres.ts';
 
 export interface ServiceSettings {
@@ -30,7 +37,12 @@ export interface RunningServices {
 export async function startServices(
   settings: ServiceSettings,
   onLog?: (service: 'postgres' | 'kinesis', line: string) => void,
+  onNotice?: (line: string) => void,
 ): Promise<RunningServices> {
+  if (!settings.databaseUrl || !settings.kinesisEndpoint) {
+    const stopped = await stopLeftovers(settings.dataDir);
+    if (stopped) onNotice?.(stopped);
+  }
   const [postgres, kinesis] = await Promise.allSettled([
     settings.databaseUrl
       ? Promise.resolve(undefined)
@@ -49,9 +61,29 @@ export async function startServices(
         }),
   ]);
   const started: Array<PostgresService | KinesisService> = [];
-  if (postgres.status === 'fulfilled' && postgres.value) started.push(postgres.value);
-  if (kinesis.status === 'fulfilled' && kinesis.value) started.push(kinesis.value);
+  const records: ServiceRecord[] = [];
+  const pgDir = path.join(settings.dataDir, 'postgres');
+  if (postgres.status === 'fulfilled' && postgres.value) {
+    started.push(postgres.value);
+    if (postgres.value.pid) {
+      records.push({ name: 'PostgreSQL', pid: postgres.value.pid, mark: pgDir, ...POSTGRES_STOP });
+    }
+  }
+  if (kinesis.status === 'fulfilled' && kinesis.value) {
+    started.push(kinesis.value);
+    if (kinesis.value.pid) {
+      records.push({
+        name: 'kinesis-local',
+        pid: kinesis.value.pid,
+        mark: 'kinesis-local',
+        ...KINESIS_STOP,
+      });
+    }
+  }
+  // If this process dies without stopping them, the watchdog does.
+  const guard = await guardServices(settings.dataDir, records);
   const stop = async () => {
+    await guard.release();
     // Kinesis first: PostgreSQL holds the checkpoints and should see the last writes.
     for (const service of [...started].reverse()) await service.stop();
   };

@@ -16,6 +16,9 @@ CREATE TABLE IF NOT EXISTS local_runtime.shard_checkpoints (
   updated_at        timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (mapping_id, shard_id)
 );
+-- When the checkpointed record arrived: where to start again if the stream
+-- no longer has that record (kinesis-local restored from an older save).
+ALTER TABLE local_runtime.shard_checkpoints ADD COLUMN IF NOT EXISTS arrived_at timestamptz;
 
 -- The on-failure destination of the event source mappings (an SQS queue on
 -- AWS). `payload` is the document Lambda sends there.

@@ -14,6 +14,7 @@ import {
   ids,
   invocations,
   putRecords,
+  reshard,
   startFixtureRuntime,
   testKinesis,
   uniqueStreamName,
@@ -105,6 +106,31 @@ for (const transport of ['poll', 'subscribe'] as const) {
       expect([...(await deliveries(pool)).values()].every((n) => n === 1)).toBe(true);
       const [first] = await invocations(pool);
       expect(first?.ids).toHaveLength(1);
+    });
+
+    it('reads the child shards once a resharded parent is read to its end', async () => {
+      const stream = uniqueStreamName(`efo-reshard-${transport}`);
+      run = await startFixtureRuntime(
+        { streamName: stream, streamConsumer: 'fixture-efo', mapping: { BatchSize: 10 } },
+        { enhancedFanOut: transport },
+      );
+      const { pool } = run;
+      await putRecords(
+        stream,
+        ids(1, 5).map((id) => body(Number(id))),
+      );
+      await waitFor(async () => (await deliveries(pool)).size === 5, 15_000, '5 deliveries');
+
+      await reshard(stream, 2);
+      await putRecords(
+        stream,
+        ids(6, 15).map((id) => body(Number(id))),
+      );
+      await waitFor(async () => (await deliveries(pool)).size === 15, 30_000, '15 deliveries');
+
+      expect(Object.fromEntries(await deliveries(pool))).toEqual(
+        Object.fromEntries(ids(1, 15).map((id) => [id, 1])),
+      );
     });
 
     it('resumes after a restart from the checkpoint: nothing lost, nothing delivered twice', async () => {

@@ -7,6 +7,7 @@ import {
   ids,
   invocations,
   putRecords,
+  reshard,
   startFixtureRuntime,
   uniqueStreamName,
   waitFor,
@@ -248,6 +249,38 @@ describe('Kinesis event source mapping (kinesis-local, PostgreSQL)', () => {
     );
     const delivered = (await invocations(pool)).flatMap((c) => c.ids);
     expect(delivered).toEqual(ids(1, 8));
+  });
+
+  it('reads the child shards of a LATEST mapping from their start, records put before they were found included', async () => {
+    const stream = uniqueStreamName('esm-reshard');
+    run = await startFixtureRuntime({
+      streamName: stream,
+      mapping: { BatchSize: 10, StartingPosition: 'LATEST' },
+    });
+    const { pool } = run;
+    const keys = ['BTC-USD', 'ETH-USD', 'SOL-USD', 'ADA-USD', 'DOGE-USD'];
+    await putRecords(
+      stream,
+      ids(1, 5).map((id, i) => body(Number(id), { key: keys[i] })),
+    );
+    await waitFor(async () => (await deliveries(pool)).size === 5, 10_000, '5 deliveries');
+    await run.runtime.stop();
+
+    // While the mapping is stopped: split into two shards and put records,
+    // which land on the children before the mapping has seen them.
+    await reshard(stream, 2);
+    await putRecords(
+      stream,
+      ids(6, 15).map((id, i) => body(Number(id), { key: keys[i % keys.length] })),
+    );
+    await run.restart();
+    await waitFor(async () => (await deliveries(pool)).size === 15, 15_000, '15 deliveries');
+
+    expect(Object.fromEntries(await deliveries(pool))).toEqual(
+      Object.fromEntries(ids(1, 15).map((id) => [id, 1])),
+    );
+    const { rows } = await pool.query('SELECT DISTINCT shard_id FROM fixture.deliveries');
+    expect(rows.length).toBeGreaterThanOrEqual(2);
   });
 
   it('spreads records over ParallelizationFactor lanes by partition key, in order per key, over every shard', async () => {

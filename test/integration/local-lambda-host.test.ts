@@ -31,6 +31,14 @@ afterEach(async () => {
   host = undefined;
 });
 
+async function waitUntil(done: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 function startHost() {
   const events = new RuntimeEvents();
   host = new LambdaHost(events);
@@ -139,6 +147,19 @@ describe('Lambda host', () => {
     const after = (await host.invoke('Crashing', {})) as ProbeResult;
 
     expect(after.invocations).toBe(1);
+  });
+
+  it('does not hand a batch to an idle environment whose Worker has exited', async () => {
+    const { host } = startHost();
+    host.register(probe('Dying', { timeoutSeconds: 3 }));
+    await host.invoke('Dying', { exitAfterMs: 10 });
+    await waitUntil(() => host.environmentCount('Dying') === 0, 'the idle environment to go');
+
+    const started = Date.now();
+    const next = (await host.invoke('Dying', {})) as ProbeResult;
+
+    expect(next.invocations).toBe(1); // a fresh environment
+    expect(Date.now() - started).toBeLessThan(2_000); // not the 3 s timeout
   });
 
   it('fails invocations of a function whose module does not load', async () => {

@@ -17,9 +17,17 @@ interface PutRecordsResponse {
  */
 export async function startKinesisFaultProxy(target: string) {
   let faults: Array<'landed' | 'dropped'> = [];
+  let rateLimited = 0;
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
+    if (rateLimited > 0) {
+      // What Kinesis (and kinesis-local) answers a control-plane call over its rate.
+      rateLimited--;
+      const body = JSON.stringify({ __type: 'LimitExceededException', message: 'Rate exceeded' });
+      res.writeHead(400, { 'content-type': 'application/x-amz-json-1.1' }).end(body);
+      return;
+    }
     let body = Buffer.concat(chunks);
     const isPut = req.headers['x-amz-target'] === 'Kinesis_20131202.PutRecords';
     const fault = isPut ? faults.shift() : undefined;
@@ -62,6 +70,10 @@ export async function startKinesisFaultProxy(target: string) {
     /** The next PutRecords calls fail their first entry, one fault per call. */
     failNext(...next: Array<'landed' | 'dropped'>) {
       faults = next;
+    },
+    /** The next `count` calls, whatever they are, answer LimitExceededException. */
+    rateLimitNext(count: number) {
+      rateLimited = count;
     },
     async close() {
       server.closeAllConnections();

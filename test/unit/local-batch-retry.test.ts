@@ -45,8 +45,8 @@ async function runLane(
       calls.push(batch.map((r) => r.sequenceNumber));
       return respond(batch, calls.length);
     },
-    checkpoint: async (sequence) => {
-      checkpoints.push(sequence);
+    checkpoint: async (record) => {
+      checkpoints.push(record.sequenceNumber);
     },
     giveUp: async (batch, why) => {
       givenUp.push({ sequences: batch.map((r) => r.sequenceNumber), why });

@@ -49,6 +49,7 @@ describe('resolveSettings', () => {
       database: 'pricestream',
       region: 'us-east-1',
       account: '000000000000',
+      startWaitMs: 60_000,
     });
   });
 
@@ -61,6 +62,7 @@ describe('resolveSettings', () => {
         PRICESTREAM_CDK_OUT: 'cdk.out.e2e',
         DATABASE_URL: 'postgres://u:p@h/db',
         AWS_ENDPOINT_URL_KINESIS: 'http://127.0.0.1:4999',
+        PRICESTREAM_START_WAIT_SECONDS: '15',
       },
     });
 
@@ -71,6 +73,7 @@ describe('resolveSettings', () => {
       cdkOut: path.join(PROJECT_DIR, 'cdk.out.e2e'),
       databaseUrl: 'postgres://u:p@h/db',
       kinesisEndpoint: 'http://127.0.0.1:4999',
+      startWaitMs: 15_000,
     });
   });
 
@@ -80,6 +83,9 @@ describe('resolveSettings', () => {
     ).toBe(2);
     expect(() => resolveSettings({ env: { PRICESTREAM_KINESIS_PORT: 'abc' } })).toThrow(
       /PRICESTREAM_KINESIS_PORT must be a port number/,
+    );
+    expect(() => resolveSettings({ env: { PRICESTREAM_START_WAIT_SECONDS: 'soon' } })).toThrow(
+      'PRICESTREAM_START_WAIT_SECONDS must be a number of seconds, got "soon"',
     );
   });
 });

@@ -1,0 +1,227 @@
+/**
+ * `npm start` as a crash-only program: killed with SIGKILL it leaves nothing
+ * that blocks the next start (its watchdog stops PostgreSQL and
+ * kinesis-local; if the watchdog died too, the next start stops them), and
+ * it waits for a database that comes up after it.
+ *
+ * Each case runs the real command (`node --import tsx local/main.ts`) in a
+ * child process, on a stack synthesized once, with its own ports and data.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { synthesize } from '../../local/assembly/synth.ts';
+import { localDatabaseUrl, startEmbeddedPostgres } from '../../local/services/postgres.ts';
+import { isAlive } from '../../local/services/processes.ts';
+import { ROOT } from '../support/run-script.ts';
+import { waitFor } from '../support/wait.ts';
+
+const PG_PORT = Number(process.env.PRICESTREAM_E2E_CRASH_PG_PORT ?? 54519);
+const KINESIS_PORT = Number(process.env.PRICESTREAM_E2E_CRASH_KINESIS_PORT ?? 4748);
+const DASHBOARD_PORT = Number(process.env.PRICESTREAM_E2E_CRASH_DASHBOARD_PORT ?? 3039);
+
+let workDir: string;
+let cdkOut: string;
+const running = new Set<ChildProcess>();
+const stops: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  workDir = await mkdtemp(path.join(tmpdir(), 'pricestream-e2e-crash-'));
+  await chmod(workDir, 0o755); // as root, PostgreSQL runs as the postgres user
+  cdkOut = path.join(workDir, 'cdk.out');
+  await synthesize({ projectDir: ROOT, outDir: cdkOut });
+}, 240_000);
+
+afterEach(async () => {
+  for (const child of running) await stopStart(child);
+  for (const stop of stops.splice(0).reverse()) await stop();
+});
+
+afterAll(async () => {
+  if (workDir) await rm(workDir, { recursive: true, force: true });
+});
+
+interface Start {
+  child: ChildProcess;
+  output(): string;
+  /** Resolves with the first match of `pattern` in the output so far or to come. */
+  waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
+}
+
+function npmStart(dataDir: string, env: Record<string, string> = {}): Start {
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', 'local/main.ts', '--no-synth', '--source', 'sim'],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PRICESTREAM_CDK_OUT: cdkOut,
+        PRICESTREAM_DATA_DIR: dataDir,
+        PRICESTREAM_PG_PORT: String(PG_PORT),
+        PRICESTREAM_KINESIS_PORT: String(KINESIS_PORT),
+        PRICESTREAM_DASHBOARD_PORT: String(DASHBOARD_PORT),
+        NO_COLOR: '1',
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  running.add(child);
+  child.on('exit', () => running.delete(child));
+  let output = '';
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  return {
+    child,
+    output: () => output,
+    waitForOutput: async (pattern, timeoutMs = 60_000) => {
+      await waitFor(
+        async () => pattern.test(output) || child.exitCode !== null,
+        (found) => found,
+        { timeoutMs, intervalMs: 100, what: `${pattern} in the output` },
+      );
+      const match = output.match(pattern);
+      if (!match)
+        throw new Error(`npm start exited (${child.exitCode}) without ${pattern}:\n${output}`);
+      return match;
+    },
+  };
+}
+
+/** Ctrl-C, and wait for the clean stop. */
+async function stopStart(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGINT');
+  await exited;
+}
+
+/** The pids `npm start` prints for the servers it started. */
+async function servicePids(start: Start): Promise<{ postgres: number; kinesis: number }> {
+  const [, postgres] = await start.waitForOutput(/\(embedded, pid (\d+)\)/);
+  const [, kinesis] = await start.waitForOutput(/\(kinesis-local, pid (\d+)\)/);
+  return { postgres: Number(postgres), kinesis: Number(kinesis) };
+}
+
+/** Processes whose parent is `pid` and whose command line contains `mark`. */
+function childrenOf(pid: number, mark: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const command = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (ppid === pid && command.includes(mark)) found.push(Number(entry));
+    } catch {}
+  }
+  return found;
+}
+
+async function pricesIn(url: string): Promise<number> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ n: string }>('SELECT count(*) AS n FROM silver.prices');
+    return Number(rows[0]?.n);
+  } finally {
+    await client.end();
+  }
+}
+
+const localUrl = () => localDatabaseUrl(PG_PORT, 'pricestream');
+
+/** Waits until silver.prices holds more than `than` rows. */
+async function morePrices(url: string, than: number): Promise<number> {
+  return waitFor(
+    () => pricesIn(url).catch(() => 0),
+    (n) => n > than,
+    { timeoutMs: 60_000, intervalMs: 500, what: `more than ${than} rows in silver.prices` },
+  );
+}
+
+const gone = (pid: number, what: string) =>
+  waitFor(
+    async () => isAlive(pid),
+    (alive) => !alive,
+    { timeoutMs: 45_000, intervalMs: 100, what: `${what} (pid ${pid}) to stop` },
+  );
+
+describe('npm start after a crash', () => {
+  it('killed with SIGKILL, its watchdog stops its servers, and the next start goes on', async () => {
+    const dataDir = path.join(workDir, 'data-watchdog');
+    const first = npmStart(dataDir);
+    const pids = await servicePids(first);
+    const before = await morePrices(localUrl(), 0);
+
+    first.child.kill('SIGKILL');
+    await gone(pids.postgres, 'PostgreSQL');
+    await gone(pids.kinesis, 'kinesis-local');
+    const second = npmStart(dataDir);
+    await second.waitForOutput(/Press Ctrl-C to stop/);
+    const after = await morePrices(localUrl(), before);
+
+    expect(second.output()).not.toMatch(/previous run left/);
+    expect(after).toBeGreaterThan(before);
+  });
+
+  it('when its watchdog died with it, the next start stops the leftovers and says so', async () => {
+    const dataDir = path.join(workDir, 'data-leftovers');
+    const first = npmStart(dataDir);
+    const pids = await servicePids(first);
+    await first.waitForOutput(/Press Ctrl-C to stop/);
+    const before = await morePrices(localUrl(), 0);
+    const watchdogs = childrenOf(first.child.pid as number, 'watchdog.cjs');
+    expect(watchdogs).toHaveLength(1);
+
+    for (const pid of watchdogs) process.kill(pid, 'SIGKILL');
+    first.child.kill('SIGKILL');
+    await gone(first.child.pid as number, 'the runtime');
+    expect(isAlive(pids.postgres) && isAlive(pids.kinesis)).toBe(true); // orphans now
+    const second = npmStart(dataDir);
+    await second.waitForOutput(/Press Ctrl-C to stop/, 90_000);
+    const after = await morePrices(localUrl(), before);
+
+    expect(second.output()).toContain(
+      `Stopped what a previous run left running: PostgreSQL (pid ${pids.postgres}), kinesis-local (pid ${pids.kinesis}).`,
+    );
+    expect(isAlive(pids.postgres) || isAlive(pids.kinesis)).toBe(false);
+    expect(after).toBeGreaterThan(before);
+  });
+});
+
+describe('npm start with a database that is not up yet', () => {
+  it('waits for DATABASE_URL to come up 15 s later, a line per attempt, then starts normally', async () => {
+    const port = PG_PORT + 1;
+    const url = localDatabaseUrl(port, 'pricestream');
+    const start = npmStart(path.join(workDir, 'data-late-db'), { DATABASE_URL: url });
+    await start.waitForOutput(/waiting for PostgreSQL \(attempt 1, 0 s\): .*ECONNREFUSED/);
+
+    await new Promise((resolve) => setTimeout(resolve, 15_000));
+    const postgres = await startEmbeddedPostgres({
+      dataDir: path.join(workDir, 'late-postgres'),
+      port,
+      database: 'pricestream',
+      fast: true,
+    });
+    stops.push(async () => {
+      for (const child of running) await stopStart(child);
+      await postgres.stop();
+    });
+    await start.waitForOutput(/Press Ctrl-C to stop/);
+    const rows = await morePrices(url, 0);
+
+    expect(start.output()).toMatch(/PostgreSQL +postgres:\/\/.*\(external\)/);
+    expect(start.output().match(/waiting for PostgreSQL/g)?.length).toBeGreaterThanOrEqual(10);
+    expect(rows).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,162 @@
+/**
+ * The event source mapping when kinesis-local loses what it had: restored
+ * from a save older than the mapping's checkpoint (it saves once a second,
+ * and a crash loses the last second), with the runtime stopped or running;
+ * and a stream deleted under a running runtime. Each runs its own
+ * kinesis-local, which the test stops, crashes and restores.
+ */
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DeleteStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type KinesisService, startKinesisLocal } from '../../local/services/kinesis.ts';
+import {
+  createStream,
+  deliveries,
+  type FixtureRun,
+  ids,
+  putRecords,
+  startFixtureRuntime,
+  testKinesis,
+  uniqueStreamName,
+  waitFor,
+} from '../fixtures/local/harness.ts';
+
+const PORT = Number(process.env.PRICESTREAM_TEST_KINESIS_RESTART_PORT ?? 4728);
+const SAVE = 'kinesis-data.json';
+
+let run: FixtureRun | undefined;
+let kinesis: KinesisService | undefined;
+let dir: string | undefined;
+afterEach(async () => {
+  await run?.close();
+  run = undefined;
+  await kinesis?.stop();
+  kinesis = undefined;
+  if (dir) await rm(dir, { recursive: true, force: true });
+  dir = undefined;
+});
+
+const body = (id: number) => ({ id });
+const startKinesis = async () => {
+  kinesis = await startKinesisLocal({ port: PORT, persistDir: dir as string });
+  return kinesis.endpoint;
+};
+const delivered = async () => (await deliveries((run as FixtureRun).pool)).size;
+const deadLetters = async () =>
+  (await (run as FixtureRun).pool.query('SELECT 1 FROM local_runtime.dead_letters')).rowCount;
+const deliveredOnce = async (from: number, to: number) =>
+  expect(Object.fromEntries(await deliveries((run as FixtureRun).pool))).toEqual(
+    Object.fromEntries(ids(from, to).map((id) => [id, 1])),
+  );
+
+describe('event source mapping when kinesis-local loses records', () => {
+  it('after a restore older than the checkpoint, goes on from the checkpoint, replaying nothing', async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'pricestream-kinesis-restore-'));
+    const stream = uniqueStreamName('esm-restore');
+    let endpoint = await startKinesis();
+    await createStream(stream, 1, endpoint);
+    run = await startFixtureRuntime(
+      { streamName: stream, mapping: { BatchSize: 10 } },
+      { kinesisEndpoint: endpoint },
+    );
+    await putRecords(stream, ids(1, 5).map(Number).map(body), 'k', endpoint);
+    await waitFor(async () => (await delivered()) === 5, 10_000, '1–5');
+    await run.runtime.stop();
+    await kinesis?.stop(); // saves records 1–5
+    await copyFile(path.join(dir, SAVE), path.join(dir, `${SAVE}.older`));
+
+    endpoint = await startKinesis();
+    const second = await run.restart({ kinesisEndpoint: endpoint });
+    await putRecords(stream, ids(6, 8).map(Number).map(body), 'k', endpoint);
+    await waitFor(async () => (await delivered()) === 8, 10_000, '6–8');
+    await second.stop();
+    await kinesis?.stop();
+    // The crash: kinesis-local comes back with the older save, without 6–8,
+    // and numbers new records as it numbered those.
+    await copyFile(path.join(dir, `${SAVE}.older`), path.join(dir, SAVE));
+    endpoint = await startKinesis();
+    await putRecords(stream, ids(9, 11).map(Number).map(body), 'k', endpoint);
+    await run.restart({ kinesisEndpoint: endpoint });
+    await waitFor(async () => (await delivered()) === 11, 10_000, '9–11');
+
+    await deliveredOnce(1, 11);
+    expect(await deadLetters()).toBe(0);
+  });
+
+  it('while running, goes on after records vanish under it, instead of retrying forever', async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'pricestream-kinesis-vanish-'));
+    const stream = uniqueStreamName('esm-vanish');
+    let endpoint = await startKinesis();
+    await createStream(stream, 1, endpoint);
+    await putRecords(stream, ids(1, 5).map(Number).map(body), 'k', endpoint);
+    // Saved with 1–5 (once a second), then stopped for a clean copy.
+    const saved = Date.now();
+    await waitFor(() => Date.now() - saved > 1_500, 5_000, 'a save');
+    await kinesis?.stop();
+    await copyFile(path.join(dir, SAVE), path.join(dir, `${SAVE}.older`));
+    endpoint = await startKinesis();
+
+    run = await startFixtureRuntime(
+      { streamName: stream, mapping: { BatchSize: 10 } },
+      { kinesisEndpoint: endpoint },
+    );
+    await putRecords(stream, ids(6, 8).map(Number).map(body), 'k', endpoint);
+    await waitFor(async () => (await delivered()) === 8, 10_000, '1–8');
+    // Crash kinesis-local under the running runtime, and bring it back older.
+    process.kill(kinesis?.pid as number, 'SIGKILL');
+    await waitFor(async () => !(await isListening(endpoint)), 5_000, 'kinesis-local gone');
+    await copyFile(path.join(dir, `${SAVE}.older`), path.join(dir, SAVE));
+    endpoint = await startKinesis();
+    await putRecords(stream, ids(9, 11).map(Number).map(body), 'k', endpoint);
+    await waitFor(async () => (await delivered()) === 11, 20_000, '9–11');
+
+    await deliveredOnce(1, 11);
+    expect(await deadLetters()).toBe(0);
+  });
+});
+
+describe('event source mapping when its stream is deleted', () => {
+  it('creates the stream again as the template says, and reads what is put on it', async () => {
+    const stream = uniqueStreamName('esm-deleted');
+    run = await startFixtureRuntime(
+      { streamName: stream, mapping: { BatchSize: 10 } },
+      { shardRefreshMs: 500 },
+    );
+    await putRecords(stream, ids(1, 3).map(Number).map(body));
+    await waitFor(async () => (await delivered()) === 3, 10_000, '1–3');
+    const client = testKinesis();
+    try {
+      await client.send(new DeleteStreamCommand({ StreamName: stream }));
+      const before = Date.now();
+      await waitFor(
+        async () => {
+          const summary = await client
+            .send(new DescribeStreamSummaryCommand({ StreamName: stream }))
+            .catch(() => undefined);
+          const created = summary?.StreamDescriptionSummary?.StreamCreationTimestamp?.getTime();
+          return (
+            summary?.StreamDescriptionSummary?.StreamStatus === 'ACTIVE' &&
+            (created ?? 0) >= before - 1_000
+          );
+        },
+        15_000,
+        'the stream created again',
+      );
+    } finally {
+      client.destroy();
+    }
+    await putRecords(stream, ids(4, 6).map(Number).map(body));
+    await waitFor(async () => (await delivered()) === 6, 15_000, '4–6');
+
+    await deliveredOnce(1, 6);
+  });
+});
+
+async function isListening(endpoint: string): Promise<boolean> {
+  return fetch(endpoint).then(
+    () => true,
+    () => false,
+  );
+}
