@@ -93,7 +93,10 @@ export async function startDashboardServer(
     // reach the API through a DNS name that resolves to 127.0.0.1.
     const host = req.headers.host ?? '';
     if (host !== `127.0.0.1:${port}` && host !== `localhost:${port}`) {
-      return sendJson(res, 421, { error: 'wrong-host', message: `unexpected Host ${host}` });
+      return sendJson(res, 403, {
+        error: 'wrong-host',
+        message: `this dashboard answers only as 127.0.0.1:${port} or localhost:${port}, not ${JSON.stringify(host)}`,
+      });
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');

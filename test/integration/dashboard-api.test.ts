@@ -326,14 +326,22 @@ describe('local dashboard API', () => {
     expect((await get(server, '/api/widgets/records-total?range=15m')).status).toBe(200);
   });
 
-  it('answers only GET, only to a loopback Host', async () => {
+  it('answers only GET, only to its own host names (no DNS rebinding)', async () => {
     expect((await raw(server, { path: '/api/dashboard', method: 'POST' })).status).toBe(405);
-    expect((await raw(server, { path: '/api/dashboard', host: 'attacker.example' })).status).toBe(
-      421,
-    );
-    expect(
-      (await raw(server, { path: '/api/dashboard', host: `localhost:${server.port}` })).status,
-    ).toBe(200);
+    for (const host of [
+      'attacker.example',
+      `attacker.example:${server.port}`,
+      `127.0.0.1.nip.io:${server.port}`,
+      '127.0.0.1',
+      `localhost:${server.port + 1}`,
+    ]) {
+      for (const path of ['/', '/api/dashboard', '/api/widgets/records-total?range=15m']) {
+        expect((await raw(server, { path, host })).status, `${host} ${path}`).toBe(403);
+      }
+    }
+    for (const host of [`localhost:${server.port}`, `127.0.0.1:${server.port}`]) {
+      expect((await raw(server, { path: '/api/dashboard', host })).status).toBe(200);
+    }
   });
 
   it('serves the page and the charting library from node_modules', async () => {
