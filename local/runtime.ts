@@ -25,10 +25,16 @@ import { CheckpointStore } from './kinesis/checkpoints.ts';
 import { DeadLetterStore } from './kinesis/dead-letter.ts';
 import { KinesisEventSourceMapping } from './kinesis/event-source-mapping.ts';
 import { createRuntimeKinesisClient } from './kinesis/kinesis-client.ts';
+import {
+  pendingDeadLetters,
+  type RedriveOutcome,
+  recordRedrive,
+  redriveBatch,
+} from './kinesis/redrive.ts';
 import { ensureStreams } from './kinesis/streams.ts';
 import { LambdaHost } from './lambda/lambda-host.ts';
 import { type RunningServices, startServices } from './services/local-services.ts';
-import type { BackoffOptions } from './shared/backoff.ts';
+import { type BackoffOptions, errorMessage, StoppedError } from './shared/backoff.ts';
 import { CHECKPOINT_TABLE, DEAD_LETTER_TABLE, ensureLocalSchema } from './shared/local-sql.ts';
 import {
   type RuntimeEventMap,
@@ -102,6 +108,11 @@ export interface LocalRuntimeOptions {
   onServiceLog?: (source: 'synth' | 'postgres' | 'kinesis', line: string) => void;
   /** Where the defaults above are read from. Default process.env. */
   env?: Record<string, string | undefined>;
+  /**
+   * Default true. False: no Kinesis at all, neither started nor called, no
+   * streams, no event source mappings (npm run redrive needs only functions).
+   */
+  kinesis?: boolean;
   /**
    * How long start-up waits for a PostgreSQL or Kinesis that does not answer
    * yet, ms. Default PRICESTREAM_START_WAIT_SECONDS or 60 s.
@@ -213,6 +224,12 @@ export interface LocalRuntime {
   readonly mappings: readonly KinesisEventSourceMapping[];
   /** Invokes a hosted function (by short name, logical id or function name) and returns its result. */
   invoke(fn: string, event: unknown): Promise<unknown>;
+  /**
+   * Delivers the dead letters not redriven yet (all, or those `filter`
+   * names) to their functions again, as a normal batch; marks each redriven
+   * or counts the failed attempt.
+   */
+  redrive(filter?: RedriveFilter): Promise<RedriveReport[]>;
   on<K extends keyof RuntimeEventMap>(kind: K, listener: RuntimeListener<K>): () => void;
   /**
    * Stops schedules and pollers, lets running invocations finish (bounded by
@@ -224,6 +241,8 @@ export interface LocalRuntime {
 
 export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Promise<LocalRuntime> {
   const settings = resolveSettings(options);
+  // Without Kinesis (npm run redrive): nothing is started or called there.
+  if (options.kinesis === false) settings.kinesisEndpoint ??= NO_KINESIS;
   const clock = options.clock ?? systemClock;
   const events = new RuntimeEvents();
   if (options.listeners) events.subscribe(options.listeners);
@@ -276,7 +295,9 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const kinesis = createRuntimeKinesisClient(services.kinesisEndpoint, settings.region);
     cleanups.push(async () => kinesis.destroy());
-    await whenAvailable('Kinesis', () => ensureStreams(kinesis, model.streams, events), wait);
+    if (options.kinesis !== false) {
+      await whenAvailable('Kinesis', () => ensureStreams(kinesis, model.streams, events), wait);
+    }
 
     const host = new LambdaHost(events);
     const functions = model.functions.map((fn) =>
@@ -324,15 +345,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       );
     }
 
-    mappings = await startMappings(model, options, wait, {
-      host,
-      kinesis,
-      events,
-      checkpoints: new CheckpointStore(pool),
-      deadLetters: new DeadLetterStore(pool, clock),
-      region: settings.region,
-      clock,
-    });
+    const redriving = new AbortController();
+    cleanups.push(async () => redriving.abort());
+    mappings = await startMappings(
+      model,
+      options.kinesis === false ? { ...options, eventSourceMappings: false } : options,
+      wait,
+      {
+        host,
+        kinesis,
+        events,
+        checkpoints: new CheckpointStore(pool),
+        deadLetters: new DeadLetterStore(pool, clock),
+        region: settings.region,
+        clock,
+      },
+    );
     // Mappings stop before the host: running batches may finish and checkpoint.
     cleanups.push(async () => {
       await Promise.all(mappings.map((mapping) => mapping.stop(remainingGrace())));
@@ -377,6 +405,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       functions,
       mappings,
       invoke: (name, event) => host.invoke(resolveFunctionName(functions, name), event),
+      redrive: (filter = {}) =>
+        redriveDeadLetters({
+          db: pool,
+          model,
+          filter,
+          invoke: (fn, event) => host.invoke(fn.displayName, event),
+          signal: redriving.signal,
+          now: clock,
+          backoff: options.retryBackoff ?? {},
+          notice: (message) => events.notice('info', 'redrive', message),
+        }),
       on: (kind, listener) => events.on(kind, listener),
       stop: () => {
         // Cleanups run in reverse: scheduler, mappings (grace for running
@@ -390,6 +429,89 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await cleanUp();
     throw error;
   }
+}
+
+/** The Kinesis endpoint of a runtime started without Kinesis: nothing listens there. */
+const NO_KINESIS = 'http://127.0.0.1:9';
+
+export interface RedriveFilter {
+  ids?: readonly string[];
+  /** The function's name (as in the dead letter) or its short name. */
+  functionName?: string;
+  /** Retries of a batch that still fails. Default 2. */
+  retries?: number;
+}
+
+export interface RedriveReport {
+  id: string;
+  function: string;
+  shardId: string;
+  records: number;
+  reason: string;
+  outcome: RedriveOutcome;
+}
+
+async function redriveDeadLetters(deps: {
+  db: pg.Pool;
+  model: StackModel;
+  filter: RedriveFilter;
+  invoke(fn: FunctionModel, event: unknown): Promise<unknown>;
+  signal: AbortSignal;
+  now: Clock;
+  backoff: BackoffOptions;
+  notice(message: string): void;
+}): Promise<RedriveReport[]> {
+  const { model, filter } = deps;
+  const named = filter.functionName
+    ? (model.functions.find((f) => f.displayName === filter.functionName)?.functionName ??
+      filter.functionName)
+    : undefined;
+  const pending = await pendingDeadLetters(deps.db, {
+    ...(filter.ids ? { ids: filter.ids } : {}),
+    ...(named ? { functionName: named } : {}),
+  });
+  const reports: RedriveReport[] = [];
+  for (const deadLetter of pending) {
+    const mapping = model.mappings.find((m) => m.uuid === deadLetter.mappingId);
+    const fn = model.functions.find(
+      (f) =>
+        f.logicalId === mapping?.functionLogicalId || f.functionName === deadLetter.functionName,
+    );
+    let outcome: RedriveOutcome;
+    if (!fn?.code) {
+      outcome = { ok: false, error: `function ${deadLetter.functionName} is not in this stack` };
+    } else {
+      try {
+        outcome = await redriveBatch(deadLetter, {
+          invoke: (event) => deps.invoke(fn, event),
+          policy: {
+            maximumRetryAttempts: filter.retries ?? 2,
+            bisectBatchOnFunctionError: mapping?.bisectBatchOnFunctionError ?? true,
+            reportBatchItemFailures: mapping?.reportBatchItemFailures ?? true,
+            backoff: deps.backoff,
+          },
+          signal: deps.signal,
+          now: deps.now,
+        });
+      } catch (error) {
+        if (error instanceof StoppedError) throw error;
+        outcome = { ok: false, error: errorMessage(error) };
+      }
+    }
+    await recordRedrive(deps.db, deadLetter.id, outcome);
+    deps.notice(
+      `dead letter ${deadLetter.id} (${deadLetter.batchSize} records of ${deadLetter.shardId}) → ${fn?.displayName ?? deadLetter.functionName}: ${outcome.ok ? 'redriven' : outcome.error}`,
+    );
+    reports.push({
+      id: deadLetter.id,
+      function: fn?.displayName ?? deadLetter.functionName,
+      shardId: deadLetter.shardId,
+      records: deadLetter.batchSize,
+      reason: deadLetter.reason,
+      outcome,
+    });
+  }
+  return reports;
 }
 
 async function startMappings(

@@ -1,22 +1,27 @@
 /**
  * The on-failure destination of an event source mapping. On AWS Lambda sends
- * a JSON document (no record data) to an SQS queue or SNS topic; locally the
- * same document goes into the table local_runtime.dead_letters.
+ * a JSON document to the destination: to an SQS queue or SNS topic without
+ * the records, to an S3 bucket with the whole invocation (`payload`). Locally
+ * the S3 form goes into the table local_runtime.dead_letters, so a dead
+ * letter keeps its records and can be redriven (redrive.ts).
  */
 import { randomUUID } from 'node:crypto';
+import type { KinesisStreamEvent } from 'aws-lambda';
 import type pg from 'pg';
 import { type Clock, systemClock } from '../../lambdas/shared/clock.ts';
 import { localSql } from '../shared/local-sql.ts';
 import type { GivenUp } from './batch-retry.ts';
-import type { ShardRecord } from './kinesis-event.ts';
+import { type EventSourceIdentity, type ShardRecord, toKinesisEvent } from './kinesis-event.ts';
 
 export interface DeadLetterTarget {
   mappingId: string;
   functionName: string;
   functionArn: string;
   streamArn: string;
-  /** The template's OnFailure destination ARN (an SQS queue on AWS). */
+  /** The template's OnFailure destination ARN (an SQS queue or S3 bucket on AWS). */
   destinationArn: string | undefined;
+  /** Who the event was for: it goes into the kept invocation as Lambda built it. */
+  identity: EventSourceIdentity;
 }
 
 /** The document AWS sends to an on-failure destination for a Kinesis batch. */
@@ -43,6 +48,8 @@ export interface KinesisFailureDocument {
     batchSize: number;
     streamArn: string;
   };
+  /** The invocation the batch was (or would have been) sent with: what an S3 destination keeps. */
+  payload: KinesisStreamEvent;
 }
 
 export function failureDocument(
@@ -79,6 +86,7 @@ export function failureDocument(
       batchSize: records.length,
       streamArn: target.streamArn,
     },
+    payload: toKinesisEvent(records, target.identity),
   };
 }
 

@@ -548,6 +548,7 @@ export class KinesisEventSourceMapping {
               functionArn: fn.arn,
               streamArn: model.streamArn,
               destinationArn: destination,
+              identity: this.identity,
             },
             records,
             why,

@@ -4,7 +4,13 @@ const cache = new Map<string, string>();
 
 /** A query from local/sql/, kept as a file you can paste into psql. */
 export function localSql(
-  name: 'schema' | 'load-checkpoints' | 'save-checkpoint' | 'insert-dead-letter',
+  name:
+    | 'schema'
+    | 'load-checkpoints'
+    | 'save-checkpoint'
+    | 'insert-dead-letter'
+    | 'pending-dead-letters'
+    | 'record-redrive',
 ): string {
   let text = cache.get(name);
   if (text === undefined) {

@@ -40,5 +40,9 @@ CREATE TABLE IF NOT EXISTS local_runtime.dead_letters (
   payload               jsonb       NOT NULL,
   created_at            timestamptz NOT NULL DEFAULT now()
 );
+-- npm run redrive: when a dead letter's records were delivered again, or why not.
+ALTER TABLE local_runtime.dead_letters ADD COLUMN IF NOT EXISTS redriven_at timestamptz;
+ALTER TABLE local_runtime.dead_letters ADD COLUMN IF NOT EXISTS redrive_attempts integer NOT NULL DEFAULT 0;
+ALTER TABLE local_runtime.dead_letters ADD COLUMN IF NOT EXISTS redrive_error text;
 CREATE INDEX IF NOT EXISTS dead_letters_mapping_shard
   ON local_runtime.dead_letters (mapping_id, shard_id, created_at);
