@@ -32,6 +32,7 @@ import {
   redriveBatch,
 } from './kinesis/redrive.ts';
 import { ensureStreams } from './kinesis/streams.ts';
+import { FaultPlanFile } from './lambda/faults.ts';
 import { LambdaHost } from './lambda/lambda-host.ts';
 import { type RunningServices, startServices } from './services/local-services.ts';
 import { type BackoffOptions, errorMessage, StoppedError } from './shared/backoff.ts';
@@ -108,6 +109,11 @@ export interface LocalRuntimeOptions {
   onServiceLog?: (source: 'synth' | 'postgres' | 'kinesis', line: string) => void;
   /** Where the defaults above are read from. Default process.env. */
   env?: Record<string, string | undefined>;
+  /**
+   * A fault plan file for the Lambda host (see lambda/faults.ts): the fault
+   * suite's way in. Default PRICESTREAM_FAULTS_FILE; none when unset.
+   */
+  faultPlanFile?: string;
   /**
    * Default true. False: no Kinesis at all, neither started nor called, no
    * streams, no event source mappings (npm run redrive needs only functions).
@@ -299,7 +305,17 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       await whenAvailable('Kinesis', () => ensureStreams(kinesis, model.streams, events), wait);
     }
 
-    const host = new LambdaHost(events);
+    const faultFile = options.faultPlanFile ?? nonEmptyEnv(options.env, 'PRICESTREAM_FAULTS_FILE');
+    const faults = faultFile ? new FaultPlanFile(faultFile) : undefined;
+    if (faults) {
+      cleanups.push(async () => faults.close());
+      events.notice(
+        'warn',
+        'runtime',
+        `injecting the faults planned in ${faultFile} (npm run chaos)`,
+      );
+    }
+    const host = new LambdaHost(events, () => faults?.current());
     const functions = model.functions.map((fn) =>
       describeFunction(fn, services, settings, options.functionEnv ?? {}),
     );
@@ -429,6 +445,14 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await cleanUp();
     throw error;
   }
+}
+
+function nonEmptyEnv(
+  env: Record<string, string | undefined> | undefined,
+  name: string,
+): string | undefined {
+  const value = (env ?? process.env)[name];
+  return value === undefined || value === '' ? undefined : value;
 }
 
 /** The Kinesis endpoint of a runtime started without Kinesis: nothing listens there. */

@@ -9,6 +9,7 @@ import { Worker } from 'node:worker_threads';
 import { StoppedError } from '../shared/backoff.ts';
 import { forEachLine } from '../shared/line-splitter.ts';
 import type { RuntimeEvents } from '../shared/runtime-events.ts';
+import { type FaultPlan, pickFault } from './faults.ts';
 
 export interface HostedFunction {
   /** Short name used in logs and to look the function up. */
@@ -266,7 +267,11 @@ export class LambdaHost {
   private readonly inFlight = new Set<Promise<unknown>>();
   private stopping = false;
 
-  constructor(private readonly events: RuntimeEvents) {}
+  constructor(
+    private readonly events: RuntimeEvents,
+    /** Faults to inject (npm run chaos); none by default. */
+    private readonly faults: () => FaultPlan | undefined = () => undefined,
+  ) {}
 
   register(fn: HostedFunction): void {
     if (this.pools.has(fn.name)) throw new Error(`Function ${fn.name} is registered twice`);
@@ -344,6 +349,8 @@ export class LambdaHost {
       pool.all.add(env);
     }
     env.requestId = requestId;
+    const fault = pickFault(this.faults(), fn.name, Math.random());
+    if (fault) this.events.notice('warn', fn.name, `injected fault: ${fault} (${requestId})`);
     let initDurationMs: number | undefined;
     let timer: NodeJS.Timeout | undefined;
     let discard = false;
@@ -352,23 +359,47 @@ export class LambdaHost {
       // The timeout covers a cold start's init too: simpler than Lambda's
       // separate init budget, and the same for functions that start fast.
       const timeout = new Promise<never>((_, reject) => {
-        timer = setTimeout(() => {
-          discard = true;
-          reject(
-            new FunctionError(
-              'Sandbox.Timedout',
-              `${new Date().toISOString()} ${requestId} Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`,
-              fn.functionName,
-              requestId,
-            ),
-          );
-        }, deadline - Date.now());
+        timer = setTimeout(
+          () => {
+            discard = true;
+            reject(
+              new FunctionError(
+                'Sandbox.Timedout',
+                `${new Date().toISOString()} ${requestId} Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`,
+                fn.functionName,
+                requestId,
+              ),
+            );
+          },
+          fault === 'timeout' ? Math.random() * 50 : deadline - Date.now(),
+        );
       });
       discard = true;
       const init = await Promise.race([current.ready, timeout]);
       discard = false;
       if (coldStart) initDurationMs = init;
-      const result = await Promise.race([current.run(requestId, event, deadline), timeout]);
+      let running = current.run(requestId, event, deadline);
+      if (fault === 'crash') {
+        // The environment dies under the invocation, before or after its
+        // writes: the invocation fails either way.
+        const crash = new Promise<never>((_, reject) =>
+          setTimeout(() => {
+            void current.worker.terminate();
+            reject(
+              new FunctionError(
+                'Runtime.ExitError',
+                `RequestId: ${requestId} Error: Runtime exited with error: signal: killed (injected)`,
+                fn.functionName,
+                requestId,
+              ),
+            );
+          }, Math.random() * 50),
+        );
+        running = Promise.race([running.then(() => crash), crash]);
+      }
+      // An injected timeout fails the invocation even if the handler was quicker.
+      if (fault === 'timeout') running = running.then(() => timeout);
+      const result = await Promise.race([running, timeout]);
       this.report(fn, requestId, coldStart, initDurationMs, started, undefined);
       return result;
     } catch (error) {

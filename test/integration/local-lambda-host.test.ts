@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { FaultPlan } from '../../local/lambda/faults.ts';
 import { FunctionError, type HostedFunction, LambdaHost } from '../../local/lambda/lambda-host.ts';
 import { type FunctionLogLine, RuntimeEvents } from '../../local/shared/runtime-events.ts';
 import { HANDLERS_DIR } from '../fixtures/local/assembly.ts';
@@ -39,9 +40,9 @@ async function waitUntil(done: () => boolean, what: string, timeoutMs = 5_000): 
   }
 }
 
-function startHost() {
+function startHost(faults?: FaultPlan) {
   const events = new RuntimeEvents();
-  host = new LambdaHost(events);
+  host = new LambdaHost(events, () => faults);
   return { host, events };
 }
 
@@ -160,6 +161,29 @@ describe('Lambda host', () => {
 
     expect(next.invocations).toBe(1); // a fresh environment
     expect(Date.now() - started).toBeLessThan(2_000); // not the 3 s timeout
+  });
+
+  it('injects the planned faults: a crashed environment, a timeout; other functions untouched', async () => {
+    const { host, events } = startHost({
+      Crashy: { crash: 1 },
+      Late: { timeout: 1 },
+    });
+    const injected: string[] = [];
+    events.on('notice', (n) => injected.push(`${n.source}: ${n.message.split(' (')[0]}`));
+    host.register(probe('Crashy'));
+    host.register(probe('Late', { timeoutSeconds: 30 }));
+    host.register(probe('Calm'));
+
+    const started = Date.now();
+    await expect(host.invoke('Crashy', {})).rejects.toMatchObject({ name: 'Runtime.ExitError' });
+    await expect(host.invoke('Late', {})).rejects.toMatchObject({ name: 'Sandbox.Timedout' });
+    const calm = (await host.invoke('Calm', {})) as ProbeResult;
+
+    expect(Date.now() - started).toBeLessThan(10_000); // not Late's 30 s
+    expect(calm.invocations).toBe(1);
+    expect(host.environmentCount('Crashy')).toBe(0);
+    expect(host.environmentCount('Late')).toBe(0);
+    expect(injected).toEqual(['Crashy: injected fault: crash', 'Late: injected fault: timeout']);
   });
 
   it('fails invocations of a function whose module does not load', async () => {

@@ -107,7 +107,9 @@ export async function startAwsStandIn() {
         .end(
           xml(
             `<Tagging><TagSet>${object.tags
-              .map((t) => `<Tag><Key>${xmlText(t.Key)}</Key><Value>${xmlText(t.Value)}</Value></Tag>`)
+              .map(
+                (t) => `<Tag><Key>${xmlText(t.Key)}</Key><Value>${xmlText(t.Value)}</Value></Tag>`,
+              )
               .join('')}</TagSet></Tagging>`,
           ),
         );
