@@ -26,6 +26,9 @@ export function createKinesisClient(options: KinesisClientOptions = {}) {
     requestHandler: new NodeHttpHandler({
       connectionTimeout: 2_000,
       requestTimeout: options.requestTimeoutMs ?? 10_000,
+      // Without it the handler only warns and the request hangs on: a
+      // server that went away mid-request would hold a shard reader forever.
+      throwOnRequestTimeout: true,
       httpAgent: { keepAlive: true, maxSockets: 64 },
     }),
   });

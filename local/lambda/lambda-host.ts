@@ -365,7 +365,9 @@ export class LambdaHost {
             reject(
               new FunctionError(
                 'Sandbox.Timedout',
-                `${new Date().toISOString()} ${requestId} Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`,
+                fault === 'timeout'
+                  ? `${new Date().toISOString()} ${requestId} Task timed out (injected)`
+                  : `${new Date().toISOString()} ${requestId} Task timed out after ${fn.timeoutSeconds.toFixed(2)} seconds`,
                 fn.functionName,
                 requestId,
               ),

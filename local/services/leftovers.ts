@@ -122,9 +122,11 @@ async function unrecordedPostgres(
 export const POSTGRES_STOP = { signal: 'SIGINT' as NodeJS.Signals, graceMs: 15_000 };
 /**
  * kinesis-local saves its streams when it exits after SIGTERM, once its
- * clients' connections are closed (it waits up to 30 s for them).
+ * clients' connections are closed: it waits up to 30 s for idle keep-alive
+ * connections, then writes the save. Killed before that, it loses what came
+ * since its last save (it saves every second only until the stop began).
  */
-export const KINESIS_STOP = { signal: 'SIGTERM' as NodeJS.Signals, graceMs: 35_000 };
+export const KINESIS_STOP = { signal: 'SIGTERM' as NodeJS.Signals, graceMs: 60_000 };
 
 /** Sends `signal`, waits up to `graceMs` for the process to end, then kills it. */
 export async function stopProcess(

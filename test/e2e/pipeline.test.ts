@@ -9,7 +9,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.ts';
-import { startCoinbaseStandIn } from '../support/coinbase-server.ts';
+import { startCoinbaseStandIn } from '../../scripts/chaos/coinbase-stand-in.ts';
 import { waitFor } from '../support/wait.ts';
 
 const SYMBOLS = ['BTC-USD', 'ETH-USD', 'SOL-USD', 'ADA-USD', 'DOGE-USD'];

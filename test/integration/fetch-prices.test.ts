@@ -6,7 +6,7 @@ import { createHandler, createSource } from '../../lambdas/fetch-prices/handler.
 import { createKinesisClient } from '../../lambdas/shared/kinesis-client.ts';
 import { parsePriceEvent } from '../../lambdas/shared/price-event.ts';
 import { publishPriceEvents } from '../../lambdas/shared/publish.ts';
-import { startCoinbaseStandIn } from '../support/coinbase-server.ts';
+import { startCoinbaseStandIn } from '../../scripts/chaos/coinbase-stand-in.ts';
 import { priceEvent } from '../support/events.ts';
 import { asEvent, createStream, readAsLambdaRecords, testKinesis } from '../support/kinesis.ts';
 import { startKinesisFaultProxy } from '../support/kinesis-fault-proxy.ts';

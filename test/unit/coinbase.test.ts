@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AutoSource } from '../../lambdas/shared/sources/auto.ts';
 import { CoinbaseSource, parseTicker } from '../../lambdas/shared/sources/coinbase.ts';
 import { SimulatedMarket } from '../../lambdas/shared/sources/sim.ts';
-import { startCoinbaseStandIn } from '../support/coinbase-server.ts';
+import { startCoinbaseStandIn } from '../../scripts/chaos/coinbase-stand-in.ts';
 
 let standIn: Awaited<ReturnType<typeof startCoinbaseStandIn>>;
 const tick = new Date();
