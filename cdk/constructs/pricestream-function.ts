@@ -26,7 +26,7 @@ export interface PricestreamFunctionProps {
 }
 
 /**
- * A function of this project: Node.js 22 on arm64, bundled by esbuild as ESM with
+ * A function of this project: Node.js 24 on arm64, bundled by esbuild as ESM with
  * source maps, a two-week log group that goes away with the stack, and the
  * Powertools variables set. The handler is `lambdas/<name>/index.ts`.
  */
@@ -38,7 +38,7 @@ export class PricestreamFunction extends NodejsFunction {
       handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: LOCK_FILE,
-      runtime: Runtime.NODEJS_22_X,
+      runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       timeout: props.timeout,
       memorySize: props.memorySize ?? 256,
@@ -56,7 +56,7 @@ export class PricestreamFunction extends NodejsFunction {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
+        target: 'node24',
         sourceMap: true,
         sourcesContent: false,
         minify: true,

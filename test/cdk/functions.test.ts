@@ -14,14 +14,14 @@ const SERVICES = ['batch-consumer', 'fetch-prices', 'migrate', 'realtime-consume
 const DATABASE_USERS = ['RealtimeConsumer', 'BatchConsumer', 'Migrate', 'Rollup'];
 
 describe('project functions', () => {
-  it('are the five handlers, on Node.js 22, arm64, ESM bundles', () => {
+  it('are the five handlers, on Node.js 24, arm64, ESM bundles', () => {
     const template = synth();
     const functions = projectFunctions(template);
 
     expect([...functions.keys()].sort()).toEqual(SERVICES);
     for (const [, fn] of functions.values()) {
       expect(fn.Properties).toMatchObject({
-        Runtime: 'nodejs22.x',
+        Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
       });

@@ -48,7 +48,7 @@ describe('gold rollup', () => {
     }
     expect(fn.Properties).toMatchObject({
       Timeout: 120,
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
     });
