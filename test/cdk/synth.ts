@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '../../cdk/config.ts';
@@ -6,6 +7,15 @@ import { PricestreamStack } from '../../cdk/pricestream-stack.ts';
 export const LOCAL_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:54329/pricestream';
 export const SECRET_ARN =
   'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pricestream-db-AbC123';
+
+/** cdk.json's context without the project's own key: the feature flags `cdk synth` runs with. */
+export const FEATURE_FLAGS: Record<string, unknown> = (() => {
+  const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  const { pricestream: _project, ...flags } = cdkJson.context;
+  return flags;
+})();
 
 const cache = new Map<string, Template>();
 
@@ -28,7 +38,7 @@ export function synth(
 }
 
 function synthOnce(raw: Record<string, unknown>, options: { sqlDir?: string }): Template {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({ context: { ...FEATURE_FLAGS, 'aws:cdk:bundling-stacks': [] } });
   const config = parseConfig({ databaseUrl: LOCAL_DATABASE_URL, ...raw });
   const stack = new PricestreamStack(app, 'Test', {
     config,
