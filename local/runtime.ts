@@ -463,8 +463,9 @@ function describeFunction(
     ...(fn.applicationLogLevel ? { AWS_LAMBDA_LOG_LEVEL: fn.applicationLogLevel } : {}),
     ...extra,
   };
-  // The secret is how AWS reaches the database; locally DATABASE_URL does.
-  delete environment.DATABASE_SECRET_ARN;
+  // A secret, IAM authentication through the proxy and the RDS CAs are how AWS
+  // reaches the database; locally DATABASE_URL does, with its password.
+  for (const name of AWS_DATABASE_VARIABLES) delete environment[name];
   return {
     name: fn.displayName,
     logicalId: fn.logicalId,
@@ -475,6 +476,19 @@ function describeFunction(
     environment,
   };
 }
+
+/** What the stack sets for a function on AWS and the local runtime replaces with DATABASE_URL. */
+const AWS_DATABASE_VARIABLES = [
+  'DATABASE_SECRET_ARN',
+  'DATABASE_AUTH',
+  'DATABASE_HOST',
+  'DATABASE_PORT',
+  'DATABASE_NAME',
+  'DATABASE_USER',
+  'DATABASE_APP_USER',
+  'DATABASE_SSL_CA_FILE',
+  'NODE_EXTRA_CA_CERTS',
+];
 
 function resolveFunctionName(functions: readonly LocalFunction[], name: string): string {
   const fn = functions.find(
