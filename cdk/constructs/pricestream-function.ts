@@ -1,10 +1,10 @@
-import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { ConfigError, type PricestreamConfig } from '../config.ts';
+import type { PricestreamConfig } from '../config.ts';
+import type { Network } from '../database-binding.ts';
 import { LOCK_FILE, lambdaEntry, REPO_ROOT } from '../paths.ts';
 
 export interface PricestreamFunctionProps {
@@ -23,6 +23,8 @@ export interface PricestreamFunctionProps {
    */
   readonly sqlDir?: string;
   readonly description?: string;
+  /** Run in these subnets (to reach the database). @default outside any VPC */
+  readonly network?: Network;
 }
 
 /**
@@ -43,6 +45,15 @@ export class PricestreamFunction extends NodejsFunction {
       timeout: props.timeout,
       memorySize: props.memorySize ?? 256,
       description: props.description,
+      ...(props.network
+        ? {
+            vpc: props.network.vpc,
+            vpcSubnets: props.network.subnets,
+            ...(props.network.securityGroups
+              ? { securityGroups: props.network.securityGroups }
+              : {}),
+          }
+        : {}),
       logGroup: new LogGroup(scope, `${id}Logs`, {
         retention: RetentionDays.TWO_WEEKS,
         removalPolicy: RemovalPolicy.DESTROY,
@@ -72,6 +83,18 @@ export class PricestreamFunction extends NodejsFunction {
         commandHooks: props.sqlDir === undefined ? undefined : shipFolder(props.sqlDir, 'sql'),
       },
     });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        'AWSLambdaBasicExecutionRole only lets the function write its own logs; it is what the Lambda construct attaches, and a hand-written copy would drift from it.',
+    });
+    if (props.network) {
+      Validations.of(this).acknowledge({
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        reason:
+          'AWSLambdaVPCAccessExecutionRole only lets Lambda manage the network interfaces of a function placed in the VPC; the Lambda construct attaches it for that.',
+      });
+    }
   }
 }
 
@@ -85,28 +108,4 @@ function shipFolder(source: string, name: string): ICommandHooks {
       `cp -R "${source}/." "${outputDir}/${name}"`,
     ],
   };
-}
-
-/** Secrets Manager ARNs end in the name plus `-` and six random characters. */
-const COMPLETE_SECRET_ARN = /^arn:[^:]+:secretsmanager:[^:]*:[^:]*:secret:.+-[A-Za-z0-9]{6}$/;
-
-/**
- * Points a function at PostgreSQL: `DATABASE_SECRET_ARN` plus read access to exactly
- * that secret when one is configured (AWS), otherwise `DATABASE_URL` (local, LocalStack);
- * and `DATABASE_SSL` either way.
- */
-export function bindDatabase(fn: NodejsFunction, config: PricestreamConfig): void {
-  if (config.databaseSecretArn !== undefined) {
-    if (!COMPLETE_SECRET_ARN.test(config.databaseSecretArn)) {
-      throw new ConfigError(
-        'databaseSecretArn',
-        'must be the complete secret ARN, ending in the 6-character suffix Secrets Manager adds',
-      );
-    }
-    fn.addEnvironment('DATABASE_SECRET_ARN', config.databaseSecretArn);
-    Secret.fromSecretCompleteArn(fn, 'DatabaseSecret', config.databaseSecretArn).grantRead(fn);
-  } else if (config.databaseUrl !== undefined) {
-    fn.addEnvironment('DATABASE_URL', config.databaseUrl);
-  }
-  fn.addEnvironment('DATABASE_SSL', config.databaseSsl);
 }

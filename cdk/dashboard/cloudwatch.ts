@@ -27,7 +27,8 @@ export interface DashboardResources {
   /** Function names by Powertools service name; a function the stack lacks is left out. */
   functionNames: Partial<Record<ServiceName, string>>;
   streamName: string;
-  deadLetterQueueNames: Record<ConsumerName, string>;
+  /** The event source mappings' UUIDs, by consumer (their EventSourceMappingUUID dimension). */
+  mappingIds: Record<ConsumerName, string>;
   /** The values a `splitBy: 'symbol'` metric is drawn for. */
   symbols: readonly string[];
   timestreamEnabled: boolean;
@@ -126,7 +127,7 @@ export function toCloudWatchMetrics(
   } else if ('stream' in r) {
     dimensionsMap = { StreamName: resources.streamName };
   } else {
-    dimensionsMap = { QueueName: resources.deadLetterQueueNames[r.deadLetterQueue] };
+    dimensionsMap = { EventSourceMappingUUID: resources.mappingIds[r.mapping] };
   }
   return [
     new Metric({

@@ -52,10 +52,11 @@ export interface AppMetric {
 /** A metric AWS publishes about one of the stack's resources. */
 export interface AwsMetric {
   source: 'aws';
-  namespace: 'AWS/Lambda' | 'AWS/Kinesis' | 'AWS/SQS';
+  namespace: 'AWS/Lambda' | 'AWS/Kinesis';
   metric: string;
   stat: Stat;
-  resource: { function: ServiceName } | { stream: 'prices' } | { deadLetterQueue: ConsumerName };
+  /** A function, the stream, or a consumer's event source mapping (its EventSourceMappingUUID). */
+  resource: { function: ServiceName } | { stream: 'prices' } | { mapping: ConsumerName };
   label: string;
 }
 
@@ -518,9 +519,9 @@ export const DASHBOARD: DashboardDefinition = {
         {
           kind: 'metric',
           id: 'dead-letters',
-          title: 'Dead-letter queue messages',
+          title: 'Records sent to the dead-letter bucket',
           description:
-            'ApproximateNumberOfMessagesVisible of each consumer’s dead-letter queue: batches Lambda gave up on.',
+            'OnFailureDestinationDeliveredEventCount of each consumer’s event source mapping: records Lambda gave up on and wrote to S3.',
           width: 8,
           view: 'graph',
           unit: 'count',
@@ -528,11 +529,11 @@ export const DASHBOARD: DashboardDefinition = {
           metrics: (['realtime', 'batch'] as const).map(
             (consumer): AwsMetric => ({
               source: 'aws',
-              namespace: 'AWS/SQS',
-              metric: 'ApproximateNumberOfMessagesVisible',
-              stat: 'Maximum',
-              resource: { deadLetterQueue: consumer },
-              label: `${consumer} DLQ`,
+              namespace: 'AWS/Lambda',
+              metric: 'OnFailureDestinationDeliveredEventCount',
+              stat: 'Sum',
+              resource: { mapping: consumer },
+              label: `${consumer} dead letters`,
             }),
           ),
           local: {
