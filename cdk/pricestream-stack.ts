@@ -25,7 +25,8 @@ import type { Construct } from 'constructs';
 import type { ConsumerConfig, PricestreamConfig } from './config.ts';
 import { PricestreamFunction } from './constructs/pricestream-function.ts';
 import { S3DeadLetters } from './constructs/s3-dead-letters.ts';
-import { renderCloudWatchDashboard } from './dashboard/cloudwatch.ts';
+import { type DashboardResources, renderCloudWatchDashboard } from './dashboard/cloudwatch.ts';
+import { PipelineAlarms } from './dashboard/cloudwatch-alarms.ts';
 import { bindDatabase, type DatabaseAccess, type Network, networkOf } from './database-binding.ts';
 import { hashMigrations } from './migrations-hash.ts';
 import { dashboardName, streamName } from './names.ts';
@@ -100,7 +101,7 @@ export class PricestreamStack extends Stack {
     // go here, each as one more private method reading the same configuration.
     this.goldRollups();
     this.timestreamMirror(realtime.fn);
-    this.dashboard({ realtime: realtime.mappingId, batch: batch.mappingId });
+    this.monitoring({ realtime: realtime.mappingId, batch: batch.mappingId });
     this.outputs();
   }
 
@@ -357,29 +358,43 @@ export class PricestreamStack extends Stack {
    * dashboard also reads (cdk/dashboard/definition.ts). SQL-backed widgets
    * become notes pointing at the local dashboard.
    */
-  private dashboard(mappingIds: Record<'realtime' | 'batch', string>): void {
+  /**
+   * Alarms to an SNS topic, and the CloudWatch dashboard, both rendered from
+   * the definition the local dashboard also reads (cdk/dashboard/definition.ts).
+   * SQL-backed widgets become notes pointing at the local dashboard.
+   */
+  private monitoring(mappingIds: Record<'realtime' | 'batch', string>): void {
     const rollup = this.node.tryFindChild('Rollup') as PricestreamFunction | undefined;
+    const resources: DashboardResources = {
+      namespace: this.config.metricsNamespace,
+      functionNames: {
+        'fetch-prices': this.fetchPrices.functionName,
+        'realtime-consumer': this.realtimeConsumer.functionName,
+        'batch-consumer': this.batchConsumer.functionName,
+        ...(rollup ? { rollup: rollup.functionName } : {}),
+      },
+      streamName: this.stream.streamName,
+      mappingIds,
+      symbols: this.config.symbols,
+      timestreamEnabled: this.config.timestream.enabled,
+    };
+    const alarms = new PipelineAlarms(this, 'Alarms', {
+      resources,
+      email: this.config.alarmEmail,
+    });
     const dashboard = renderCloudWatchDashboard(
       this,
       'Dashboard',
       dashboardName(this.config, this.region),
-      {
-        namespace: this.config.metricsNamespace,
-        functionNames: {
-          'fetch-prices': this.fetchPrices.functionName,
-          'realtime-consumer': this.realtimeConsumer.functionName,
-          'batch-consumer': this.batchConsumer.functionName,
-          ...(rollup ? { rollup: rollup.functionName } : {}),
-        },
-        streamName: this.stream.streamName,
-        mappingIds,
-        symbols: this.config.symbols,
-        timestreamEnabled: this.config.timestream.enabled,
-      },
+      { ...resources, alarms: alarms.alarms },
     );
     new CfnOutput(this, 'DashboardName', {
       value: dashboard.dashboardName,
       description: 'CloudWatch dashboard',
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: alarms.topic.topicArn,
+      description: 'SNS topic the alarms notify (subscribe to it for notifications)',
     });
   }
 

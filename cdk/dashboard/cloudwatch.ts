@@ -1,7 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import {
+  AlarmStatusWidget,
   Dashboard,
   GraphWidget,
+  type IAlarm,
   type IWidget,
   Metric,
   SingleValueWidget,
@@ -32,6 +34,8 @@ export interface DashboardResources {
   /** The values a `splitBy: 'symbol'` metric is drawn for. */
   symbols: readonly string[];
   timestreamEnabled: boolean;
+  /** The alarms the status widget shows. @default none */
+  alarms?: readonly IAlarm[];
 }
 
 const GRAPH_HEIGHT = 6;
@@ -55,9 +59,18 @@ export function renderCloudWatchDashboard(
   for (const section of definition.sections) {
     const widgets = section.widgets
       .filter(
-        (w) => w.kind === 'data' || w.onlyWhen !== 'timestream' || resources.timestreamEnabled,
+        (w) => w.kind !== 'metric' || w.onlyWhen !== 'timestream' || resources.timestreamEnabled,
       )
-      .map((w) => (w.kind === 'metric' ? metricWidget(w, resources) : dataNote(w)));
+      .map((w) => {
+        if (w.kind === 'metric') return metricWidget(w, resources);
+        if (w.kind === 'data') return dataNote(w);
+        return new AlarmStatusWidget({
+          title: w.title,
+          width: w.width,
+          height: GRAPH_HEIGHT,
+          alarms: [...(resources.alarms ?? [])],
+        });
+      });
     if (widgets.length === 0) continue;
     dashboard.addWidgets(
       new TextWidget({ markdown: `## ${section.title}`, width: 24, height: 1 }),
