@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
+import { addPricestreamStacks } from './app-stacks.ts';
 import { ConfigError, configFromContext, type PricestreamConfig } from './config.ts';
-import { PricestreamStack } from './pricestream-stack.ts';
 
 const app = new App();
 
@@ -8,12 +8,7 @@ try {
   const config: PricestreamConfig = configFromContext((key) => app.node.tryGetContext(key));
   const account = process.env.CDK_DEFAULT_ACCOUNT;
   const region = process.env.CDK_DEFAULT_REGION;
-  new PricestreamStack(app, config.stackName, {
-    config,
-    env: account || region ? { account, region } : undefined,
-    description:
-      'pricestream: crypto prices through Kinesis into PostgreSQL, per record and per batch',
-  });
+  addPricestreamStacks(app, config, { env: account || region ? { account, region } : undefined });
 } catch (error) {
   // A configuration mistake is the user's to fix: one line naming the setting, no stack trace.
   if (error instanceof ConfigError) {

@@ -9,6 +9,33 @@
 export type PriceSource = 'coinbase' | 'sim' | 'auto';
 export type StartingPosition = 'LATEST' | 'TRIM_HORIZON';
 export type StreamMode = 'provisioned' | 'on-demand';
+export type DatabaseMode = 'aurora' | 'external';
+export type DeployTarget = 'aws' | 'localstack';
+
+export interface DatabaseConfig {
+  /**
+   * `aurora` (default): a stateful stack with a VPC (isolated subnets, no NAT
+   * gateway), Aurora PostgreSQL Serverless v2 and an RDS Proxy; `external`: bring
+   * your own database (`databaseSecretArn`, or `databaseUrl` on LocalStack).
+   */
+  mode: DatabaseMode;
+  /** aurora: reach the database through an RDS Proxy that requires TLS (default); false: straight to Aurora with IAM authentication. */
+  proxy: boolean;
+  /** aurora: Serverless v2 minimum ACUs, 0 (pauses when idle) to 256, in steps of 0.5. Default 0.5. */
+  minCapacity: number;
+  /** aurora: maximum ACUs, 1 to 256. Default 4. */
+  maxCapacity: number;
+  /** aurora: refuse to delete the cluster. Default true. */
+  deletionProtection: boolean;
+  /** aurora: take a final snapshot when the cluster is deleted (else delete the data). Default true. */
+  snapshotOnDelete: boolean;
+  /** aurora: the database the pipeline uses. Default `pricestream`. */
+  name: string;
+  /** external: place the functions in this VPC (with `subnetIds` and `securityGroupIds`). */
+  vpcId?: string | undefined;
+  subnetIds?: string[] | undefined;
+  securityGroupIds?: string[] | undefined;
+}
 
 export interface ConsumerConfig {
   /** Records per invocation, 1–10,000 (AWS's range for Kinesis). */
@@ -34,8 +61,21 @@ export interface ConsumerConfig {
 }
 
 export interface PricestreamConfig {
-  /** CloudFormation stack name. Default `Pricestream`. */
+  /** CloudFormation stack name (the pipeline's; the stateful stack adds `-Data`). Default `Pricestream`. */
   stackName: string;
+  /**
+   * A stage (`dev`, `prod`…) that suffixes every name the stacks choose (stacks,
+   * stream, dashboard), so two stages live in one account. Default none.
+   */
+  stage?: string | undefined;
+  /** `aws` (default) or `localstack`, which accepts a `databaseUrl` and no Aurora. */
+  deployTarget: DeployTarget;
+  /** The database layer. */
+  database: DatabaseConfig;
+  /** Email address subscribed to the alarm topic (confirm the subscription mail). Default none. */
+  alarmEmail?: string | undefined;
+  /** Days the dead-letter bucket keeps a failed batch, 1–3650. Default 90. */
+  deadLetterRetentionDays: number;
   /** Kinesis stream name. Default `prices`. */
   streamName: string;
   /** `provisioned` (default, with `shardCount` shards) or `on-demand`. */
@@ -62,12 +102,12 @@ export interface PricestreamConfig {
   realtime: ConsumerConfig;
   /** The batched-window ("Spark micro-batch") consumer. */
   batch: ConsumerConfig;
-  /** PostgreSQL URL (local runtime, LocalStack). Used when no secret is given. */
+  /** external, LocalStack only: a PostgreSQL URL (a password or a loopback host stops an AWS synth). */
   databaseUrl?: string | undefined;
-  /** Secrets Manager secret (RDS JSON shape: host, port, username, password, dbname) for AWS. Wins over `databaseUrl`. */
+  /** external: a Secrets Manager secret in the RDS JSON shape (host, port, username, password, dbname). */
   databaseSecretArn?: string | undefined;
-  /** TLS to PostgreSQL: `require` (the default with a secret) or `disable` (the default with a URL). */
-  databaseSsl: 'require' | 'disable';
+  /** TLS to PostgreSQL: `verify-full` (default on AWS) or `disable` (default on LocalStack). */
+  databaseSsl: 'verify-full' | 'disable';
   /** Powertools log level. Default INFO. */
   logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
   /** CloudWatch namespace of the EMF metrics. Default `Pricestream`. */
@@ -76,8 +116,8 @@ export interface PricestreamConfig {
   rollup: RollupConfig;
   /** Optional mirror of the per-record consumer's prices into Amazon Timestream. */
   timestream: TimestreamConfig;
-  /** Name of the CloudWatch dashboard. Default `Pricestream`. */
-  dashboardName: string;
+  /** Name of the CloudWatch dashboard (dashboards are global to the account). Default `<stackName>[-<stage>]-<region>`. */
+  dashboardName?: string | undefined;
 }
 
 export interface TimestreamConfig {
@@ -111,8 +151,26 @@ const consumerDefaults = {
   enhancedFanOut: false,
 } as const satisfies Partial<ConsumerConfig>;
 
+export const DEFAULT_DATABASE: DatabaseConfig = {
+  mode: 'aurora',
+  proxy: true,
+  minCapacity: 0.5,
+  maxCapacity: 4,
+  deletionProtection: true,
+  snapshotOnDelete: true,
+  name: 'pricestream',
+  vpcId: undefined,
+  subnetIds: undefined,
+  securityGroupIds: undefined,
+};
+
 export const DEFAULT_CONFIG: PricestreamConfig = {
   stackName: 'Pricestream',
+  stage: undefined,
+  deployTarget: 'aws',
+  database: DEFAULT_DATABASE,
+  alarmEmail: undefined,
+  deadLetterRetentionDays: 90,
   streamName: 'prices',
   streamMode: 'provisioned',
   shardCount: 3,
@@ -128,7 +186,7 @@ export const DEFAULT_CONFIG: PricestreamConfig = {
   batch: { ...consumerDefaults, batchSize: 1000, batchingWindowSeconds: 15, timeoutSeconds: 60 },
   databaseUrl: undefined,
   databaseSecretArn: undefined,
-  databaseSsl: 'disable',
+  databaseSsl: 'verify-full',
   logLevel: 'INFO',
   metricsNamespace: 'Pricestream',
   rollup: { scheduleMinutes: 10, sourceConsumer: 'realtime', timeoutSeconds: 300 },
@@ -138,7 +196,7 @@ export const DEFAULT_CONFIG: PricestreamConfig = {
     tableName: 'prices',
     endpoint: undefined,
   },
-  dashboardName: 'Pricestream',
+  dashboardName: undefined,
 };
 
 export class ConfigError extends Error {
@@ -171,13 +229,25 @@ export function configFromContext(get: (key: string) => unknown): PricestreamCon
 
 /** Validates a partial configuration object and fills in the defaults. */
 export function parseConfig(raw: Raw): PricestreamConfig {
-  const known = new Set([...Object.keys(DEFAULT_CONFIG), 'databaseUrl', 'databaseSecretArn']);
+  const known = new Set(Object.keys(DEFAULT_CONFIG));
   for (const key of Object.keys(raw)) {
     if (!known.has(key)) throw new ConfigError(key, 'unknown setting');
   }
   const d = DEFAULT_CONFIG;
+  const deployTarget = oneOf(raw, 'deployTarget', d.deployTarget, ['aws', 'localstack'] as const);
   const config: PricestreamConfig = {
-    stackName: str(raw, 'stackName', d.stackName, /^[A-Za-z][A-Za-z0-9-]{0,127}$/),
+    stackName: str(raw, 'stackName', d.stackName, /^[A-Za-z][A-Za-z0-9-]{0,100}$/),
+    stage: optionalMatch(raw, 'stage', /^[a-z][a-z0-9-]{0,19}$/),
+    deployTarget,
+    database: database(raw, d.database),
+    alarmEmail: optionalMatch(raw, 'alarmEmail', /^[^\s@]+@[^\s@]+\.[^\s@]+$/),
+    deadLetterRetentionDays: int(
+      raw,
+      'deadLetterRetentionDays',
+      d.deadLetterRetentionDays,
+      1,
+      3650,
+    ),
     streamName: str(raw, 'streamName', d.streamName, /^[a-zA-Z0-9_.-]{1,128}$/),
     streamMode: oneOf(raw, 'streamMode', d.streamMode, ['provisioned', 'on-demand'] as const),
     shardCount: int(raw, 'shardCount', d.shardCount, 1, 500),
@@ -193,13 +263,8 @@ export function parseConfig(raw: Raw): PricestreamConfig {
     batch: consumer(raw, 'batch', d.batch),
     databaseUrl: optionalStr(raw, 'databaseUrl'),
     databaseSecretArn: optionalStr(raw, 'databaseSecretArn'),
-    // TLS by default when the database is a real one (given as a secret on AWS).
-    databaseSsl: oneOf(
-      raw,
-      'databaseSsl',
-      optionalStr(raw, 'databaseSecretArn') ? 'require' : d.databaseSsl,
-      ['require', 'disable'] as const,
-    ),
+    // Verified TLS on AWS; LocalStack's compose PostgreSQL serves none. `require` is the old name.
+    databaseSsl: ssl(raw, deployTarget === 'localstack' ? 'disable' : d.databaseSsl),
     logLevel: oneOf(raw, 'logLevel', d.logLevel, ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const),
     metricsNamespace: str(
       raw,
@@ -209,31 +274,177 @@ export function parseConfig(raw: Raw): PricestreamConfig {
     ),
     rollup: rollup(raw, d.rollup),
     timestream: timestream(raw, d.timestream),
-    dashboardName: str(raw, 'dashboardName', d.dashboardName, /^[A-Za-z0-9_-]{1,255}$/),
+    dashboardName: optionalMatch(raw, 'dashboardName', /^[A-Za-z0-9_-]{1,255}$/),
   };
-  if (config.databaseUrl === undefined && config.databaseSecretArn === undefined) {
-    throw new ConfigError(
-      'databaseUrl',
-      'missing database setting: give pricestream.databaseUrl (local, LocalStack) or pricestream.databaseSecretArn (AWS)',
-    );
-  }
-  if (config.databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(config.databaseUrl)) {
-    throw new ConfigError('databaseUrl', 'must be a postgres:// URL');
-  }
-  if (
-    config.databaseSecretArn !== undefined &&
-    !/^arn:aws[a-z-]*:secretsmanager:/.test(config.databaseSecretArn)
-  ) {
-    throw new ConfigError('databaseSecretArn', 'must be a Secrets Manager secret ARN');
-  }
+  checkDatabase(config);
   if (config.pollIntervalSeconds > config.fetchScheduleMinutes * 60) {
     throw new ConfigError('pollIntervalSeconds', 'must not exceed the fetch schedule period');
   }
   return config;
 }
 
+/**
+ * Which database settings go together: Aurora owns its network and
+ * credentials; an external database needs a secret (or, on LocalStack only, a
+ * URL); a URL with a password or a loopback host never reaches a deployable
+ * stack, where it would sit in four functions' environment.
+ */
+function checkDatabase(config: PricestreamConfig): void {
+  const { database: db, databaseUrl, databaseSecretArn, deployTarget } = config;
+  if (databaseUrl !== undefined && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('databaseUrl', 'must be a postgres:// URL');
+  }
+  if (
+    databaseSecretArn !== undefined &&
+    !/^arn:aws[a-z-]*:secretsmanager:/.test(databaseSecretArn)
+  ) {
+    throw new ConfigError('databaseSecretArn', 'must be a Secrets Manager secret ARN');
+  }
+  if (db.mode === 'aurora') {
+    if (deployTarget === 'localstack') {
+      throw new ConfigError(
+        'database.mode',
+        'aurora is not available on LocalStack: use database.mode=external with databaseUrl',
+      );
+    }
+    for (const [key, value] of [
+      ['databaseUrl', databaseUrl],
+      ['databaseSecretArn', databaseSecretArn],
+      ['database.vpcId', db.vpcId],
+    ] as const) {
+      if (value !== undefined) {
+        throw new ConfigError(key, 'belongs to database.mode=external; aurora creates its own');
+      }
+    }
+  } else {
+    if (databaseUrl === undefined && databaseSecretArn === undefined) {
+      throw new ConfigError(
+        'databaseSecretArn',
+        'database.mode=external needs databaseSecretArn (or databaseUrl with deployTarget=localstack)',
+      );
+    }
+    if (db.vpcId !== undefined && (!db.subnetIds?.length || !db.securityGroupIds?.length)) {
+      throw new ConfigError(
+        'database.subnetIds',
+        'database.vpcId needs database.subnetIds and database.securityGroupIds',
+      );
+    }
+    if ((db.subnetIds?.length || db.securityGroupIds?.length) && db.vpcId === undefined) {
+      throw new ConfigError('database.vpcId', 'subnet and security group ids need database.vpcId');
+    }
+  }
+  if (databaseUrl !== undefined && deployTarget === 'aws') {
+    const url = new URL(databaseUrl);
+    const loopback = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(url.hostname);
+    if (url.password !== '' || loopback) {
+      throw new ConfigError(
+        'databaseUrl',
+        `a URL with ${url.password !== '' ? 'a password' : 'a loopback host'} is for LocalStack and the local runtime only (deployTarget=localstack); on AWS use database.mode=aurora or databaseSecretArn`,
+      );
+    }
+  }
+}
+
+function database(raw: Raw, defaults: DatabaseConfig): DatabaseConfig {
+  const value = raw.database ?? {};
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new ConfigError('database', 'must be an object');
+  }
+  const r = value as Raw;
+  for (const sub of Object.keys(r)) {
+    if (!(sub in defaults)) throw new ConfigError(`database.${sub}`, 'unknown setting');
+  }
+  const at = (sub: string) => `database.${sub}`;
+  const minCapacity = halfSteps(r, 'minCapacity', defaults.minCapacity, 0, 256, at);
+  const maxCapacity = halfSteps(r, 'maxCapacity', defaults.maxCapacity, 1, 256, at);
+  if (maxCapacity < minCapacity) {
+    throw new ConfigError(
+      at('maxCapacity'),
+      `must not be below database.minCapacity (${minCapacity})`,
+    );
+  }
+  const name = r.name ?? defaults.name;
+  if (typeof name !== 'string' || !/^[a-z][a-z0-9_]{0,62}$/.test(name)) {
+    throw new ConfigError(
+      at('name'),
+      `must be a PostgreSQL identifier in lower case, got ${JSON.stringify(name)}`,
+    );
+  }
+  return {
+    mode: oneOf(r, 'mode', defaults.mode, ['aurora', 'external'] as const, at),
+    proxy: bool(r, 'proxy', defaults.proxy, at),
+    minCapacity,
+    maxCapacity,
+    deletionProtection: bool(r, 'deletionProtection', defaults.deletionProtection, at),
+    snapshotOnDelete: bool(r, 'snapshotOnDelete', defaults.snapshotOnDelete, at),
+    name,
+    vpcId: idOf(r, 'vpcId', /^vpc-[0-9a-f]{8,17}$/, at),
+    subnetIds: idList(r, 'subnetIds', /^subnet-[0-9a-f]{8,17}$/, at),
+    securityGroupIds: idList(r, 'securityGroupIds', /^sg-[0-9a-f]{8,17}$/, at),
+  };
+}
+
+function halfSteps(
+  raw: Raw,
+  key: string,
+  fallback: number,
+  min: number,
+  max: number,
+  name: Name,
+): number {
+  const value = coerce(raw[key] ?? fallback);
+  if (typeof value !== 'number' || !Number.isInteger(value * 2) || value < min || value > max) {
+    throw new ConfigError(
+      name(key),
+      `must be between ${min} and ${max} in steps of 0.5, got ${JSON.stringify(raw[key])}`,
+    );
+  }
+  return value;
+}
+
+function idOf(raw: Raw, key: string, pattern: RegExp, name: Name): string | undefined {
+  const value = raw[key];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value !== 'string' || !pattern.test(value)) {
+    throw new ConfigError(name(key), `must match ${pattern}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function idList(raw: Raw, key: string, pattern: RegExp, name: Name): string[] | undefined {
+  const value = raw[key];
+  if (value === undefined || value === null || value === '') return undefined;
+  const list = typeof value === 'string' ? value.split(',').map((s) => s.trim()) : value;
+  if (!Array.isArray(list) || list.some((id) => typeof id !== 'string' || !pattern.test(id))) {
+    throw new ConfigError(
+      name(key),
+      `must be a list of ids matching ${pattern}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return list as string[];
+}
+
+function ssl(
+  raw: Raw,
+  fallback: PricestreamConfig['databaseSsl'],
+): PricestreamConfig['databaseSsl'] {
+  const value = raw.databaseSsl === 'require' ? 'verify-full' : raw.databaseSsl;
+  return oneOf({ databaseSsl: value }, 'databaseSsl', fallback, [
+    'verify-full',
+    'disable',
+  ] as const);
+}
+
+function optionalMatch(raw: Raw, key: string, pattern: RegExp): string | undefined {
+  const value = optionalStr(raw, key);
+  if (value !== undefined && !pattern.test(value)) {
+    throw new ConfigError(key, `must match ${pattern}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
 function overridableKeys(): string[] {
-  const keys: string[] = ['databaseUrl', 'databaseSecretArn'];
+  const keys: string[] = [];
   for (const [key, value] of Object.entries(DEFAULT_CONFIG)) {
     if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
       for (const sub of Object.keys(value)) keys.push(`${key}.${sub}`);

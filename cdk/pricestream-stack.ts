@@ -6,30 +6,36 @@ import {
   RemovalPolicy,
   Stack,
   type StackProps,
+  Validations,
 } from 'aws-cdk-lib';
 import { Rule, RuleTargetInput, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Stream, StreamConsumer, StreamEncryption, StreamMode } from 'aws-cdk-lib/aws-kinesis';
-import { StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { MetricType, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import {
   KinesisConsumerEventSource,
   KinesisEventSource,
   type KinesisEventSourceProps,
-  SqsDlq,
 } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
 import type { ConsumerConfig, PricestreamConfig } from './config.ts';
-import { bindDatabase, PricestreamFunction } from './constructs/pricestream-function.ts';
-import { renderCloudWatchDashboard } from './dashboard/cloudwatch.ts';
+import { PricestreamFunction } from './constructs/pricestream-function.ts';
+import { S3DeadLetters } from './constructs/s3-dead-letters.ts';
+import { type DashboardResources, renderCloudWatchDashboard } from './dashboard/cloudwatch.ts';
+import { PipelineAlarms } from './dashboard/cloudwatch-alarms.ts';
+import { bindDatabase, type DatabaseAccess, type Network, networkOf } from './database-binding.ts';
 import { hashMigrations } from './migrations-hash.ts';
+import { dashboardName, streamName } from './names.ts';
 import { SQL_DIR } from './paths.ts';
 
 export interface PricestreamStackProps extends StackProps {
   readonly config: PricestreamConfig;
+  /** How the functions reach PostgreSQL: the stateful stack's Aurora, a secret, or a URL. */
+  readonly database: DatabaseAccess;
   /**
    * The SQL folder shipped with the database functions; its `migrations/` are hashed
    * into the migrations custom resource. @default `<repo>/sql`
@@ -42,8 +48,14 @@ export interface PricestreamStackProps extends StackProps {
  *
  *   schedule ─▶ fetch-prices ─▶ Kinesis "prices" ─┬─▶ realtime-consumer (batch 1)   ─▶ PostgreSQL
  *                                                 └─▶ batch-consumer (batch 1000, 15 s) ─▶ PostgreSQL
+ *                                                          (what they give up on ─▶ S3 dead letters)
  *
- * with the database schema applied by a migrations custom resource before any of it runs.
+ * with the database schema applied by a migrations custom resource before any
+ * of it runs, and alarms and a dashboard watching it. The database itself is
+ * not here: the stateful stack (or an external database) is handed in, so
+ * this stack can be destroyed and deployed again without touching the data.
+ * Functions that use the database run in its network; fetch-prices, which
+ * needs the internet and not the database, runs outside.
  */
 export class PricestreamStack extends Stack {
   readonly stream: Stream;
@@ -53,18 +65,25 @@ export class PricestreamStack extends Stack {
   readonly migrate: PricestreamFunction;
   readonly migrations: CustomResource;
 
+  readonly deadLetterBucket: Bucket;
+
   private readonly config: PricestreamConfig;
   private readonly sqlDir: string;
+  private readonly database: DatabaseAccess;
+  private readonly network: Network | undefined;
 
   constructor(scope: Construct, id: string, props: PricestreamStackProps) {
     super(scope, id, props);
     this.config = props.config;
     this.sqlDir = props.sqlDir ?? SQL_DIR;
+    this.database = props.database;
+    this.network = networkOf(this, props.database);
 
     this.stream = this.priceStream();
     const { fn: fetchPrices, schedule } = this.producer(this.stream);
     this.fetchPrices = fetchPrices;
 
+    this.deadLetterBucket = this.deadLetters();
     const realtime = this.consumer('Realtime', 'realtime-consumer', this.config.realtime);
     const batch = this.consumer('Batch', 'batch-consumer', this.config.batch);
     this.realtimeConsumer = realtime.fn;
@@ -82,21 +101,21 @@ export class PricestreamStack extends Stack {
     // go here, each as one more private method reading the same configuration.
     this.goldRollups();
     this.timestreamMirror(realtime.fn);
-    this.dashboard(realtime.deadLetterQueue, batch.deadLetterQueue);
-    this.outputs(realtime.deadLetterQueue, batch.deadLetterQueue);
+    this.monitoring({ realtime: realtime.mappingId, batch: batch.mappingId });
+    this.outputs();
   }
 
   /** The Kinesis stream both consumers read; records are keyed by symbol. */
   private priceStream(): Stream {
-    const { streamName, streamMode, shardCount, retentionHours } = this.config;
+    const { streamMode, shardCount, retentionHours } = this.config;
     return new Stream(this, 'Prices', {
-      streamName,
+      streamName: streamName(this.config),
       ...(streamMode === 'on-demand'
         ? { streamMode: StreamMode.ON_DEMAND }
         : { streamMode: StreamMode.PROVISIONED, shardCount }),
       retentionPeriod: Duration.hours(retentionHours),
       encryption: StreamEncryption.MANAGED,
-      // Records are transient and the name is fixed: a retained stream would block the next deploy.
+      // Records are transient and the name is chosen: a retained stream would block the next deploy.
       removalPolicy: RemovalPolicy.DESTROY,
     });
   }
@@ -134,14 +153,38 @@ export class PricestreamStack extends Stack {
   }
 
   /**
-   * A consumer of the price stream with its event source mapping and dead-letter queue.
-   * Both consumers are built here, so they differ only in their settings.
+   * Where both mappings send what they give up on: Lambda writes the whole
+   * invocation record, the batch's records included, as one JSON object per
+   * failed batch under `aws/lambda/<mapping UUID>/<shard id>/YYYY/MM/DD/`. The
+   * stream keeps records 24 h; the bucket keeps them `deadLetterRetentionDays`.
+   * Kept when the stack is deleted: it may hold records no table has yet.
+   */
+  private deadLetters(): Bucket {
+    const bucket = new Bucket(this, 'DeadLetters', {
+      encryption: BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      lifecycleRules: [{ expiration: Duration.days(this.config.deadLetterRetentionDays) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'No server access logs: only the two event source mappings write here and the redrive command reads; CloudTrail records who did, and a log bucket would need a log bucket of its own.',
+    });
+    return bucket;
+  }
+
+  /**
+   * A consumer of the price stream with its event source mapping, which sends
+   * what it gives up on to the dead-letter bucket. Both consumers are built
+   * here, so they differ only in their settings.
    */
   private consumer(
     prefix: 'Realtime' | 'Batch',
     name: string,
     settings: ConsumerConfig,
-  ): { fn: PricestreamFunction; deadLetterQueue: Queue } {
+  ): { fn: PricestreamFunction; mappingId: string } {
     const fn = new PricestreamFunction(this, `${prefix}Consumer`, {
       name,
       config: this.config,
@@ -149,13 +192,9 @@ export class PricestreamStack extends Stack {
       timeout: Duration.seconds(settings.timeoutSeconds),
       memorySize: settings.memoryMb,
       sqlDir: this.sqlDir,
+      ...(this.network ? { network: this.network } : {}),
     });
-    bindDatabase(fn, this.config);
-
-    const deadLetterQueue = new Queue(this, `${prefix}DeadLetterQueue`, {
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    bindDatabase(fn, this.database, this.config.databaseSsl, 'pipeline');
 
     const mapping: KinesisEventSourceProps = {
       batchSize: settings.batchSize,
@@ -174,14 +213,15 @@ export class PricestreamStack extends Stack {
       bisectBatchOnError: settings.bisectOnError,
       startingPosition: StartingPosition[settings.startingPosition],
       reportBatchItemFailures: true,
-      onFailure: new SqsDlq(deadLetterQueue),
+      onFailure: new S3DeadLetters(this.deadLetterBucket),
+      // OnFailureDestinationDeliveredEventCount, which the dead-letter alarm watches.
+      metricsConfig: { metrics: [MetricType.EVENT_COUNT] },
     };
-    fn.addEventSource(
-      settings.enhancedFanOut
-        ? new KinesisConsumerEventSource(this.enhancedFanOut(prefix, name), mapping)
-        : new KinesisEventSource(this.stream, mapping),
-    );
-    return { fn, deadLetterQueue };
+    const source = settings.enhancedFanOut
+      ? new KinesisConsumerEventSource(this.enhancedFanOut(prefix, name), mapping)
+      : new KinesisEventSource(this.stream, mapping);
+    fn.addEventSource(source);
+    return { fn, mappingId: source.eventSourceMappingId };
   }
 
   /**
@@ -212,8 +252,9 @@ export class PricestreamStack extends Stack {
       description: 'Applies the SQL migrations (custom resource handler)',
       timeout: Duration.minutes(5),
       sqlDir: this.sqlDir,
+      ...(this.network ? { network: this.network } : {}),
     });
-    bindDatabase(fn, this.config);
+    bindDatabase(fn, this.database, this.config.databaseSsl, 'migrate');
 
     const provider = new Provider(this, 'MigrateProvider', {
       onEventHandler: fn,
@@ -221,6 +262,16 @@ export class PricestreamStack extends Stack {
         retention: RetentionDays.TWO_WEEKS,
         removalPolicy: RemovalPolicy.DESTROY,
       }),
+    });
+    Validations.of(provider).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        'The CDK custom resource framework’s own function: AWSLambdaBasicExecutionRole only lets it write its logs.',
+    });
+    Validations.of(provider).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${this.getLogicalId(fn.node.defaultChild as never)}.Arn>:*]`,
+      reason:
+        'The framework may invoke any version of the migrate function (its ARN followed by :*), and nothing else.',
     });
     const migrations = new CustomResource(this, 'Migrations', {
       serviceToken: provider.serviceToken,
@@ -245,8 +296,9 @@ export class PricestreamStack extends Stack {
       timeout: Duration.seconds(rollup.timeoutSeconds),
       environment: { ROLLUP_SOURCE_CONSUMER: rollup.sourceConsumer },
       sqlDir: this.sqlDir,
+      ...(this.network ? { network: this.network } : {}),
     });
-    bindDatabase(fn, this.config);
+    bindDatabase(fn, this.database, this.config.databaseSsl, 'pipeline');
 
     for (const [id, granularity, label] of [
       ['Rollup10mSchedule', '10m', '10-minute'],
@@ -294,6 +346,11 @@ export class PricestreamStack extends Stack {
     fn.addToRolePolicy(
       new PolicyStatement({ actions: ['timestream:DescribeEndpoints'], resources: ['*'] }),
     );
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'timestream:DescribeEndpoints (endpoint discovery) has no resource-level permissions; writes are granted on the one table.',
+    });
   }
 
   /**
@@ -301,9 +358,14 @@ export class PricestreamStack extends Stack {
    * dashboard also reads (cdk/dashboard/definition.ts). SQL-backed widgets
    * become notes pointing at the local dashboard.
    */
-  private dashboard(realtimeDlq: Queue, batchDlq: Queue): void {
+  /**
+   * Alarms to an SNS topic, and the CloudWatch dashboard, both rendered from
+   * the definition the local dashboard also reads (cdk/dashboard/definition.ts).
+   * SQL-backed widgets become notes pointing at the local dashboard.
+   */
+  private monitoring(mappingIds: Record<'realtime' | 'batch', string>): void {
     const rollup = this.node.tryFindChild('Rollup') as PricestreamFunction | undefined;
-    const dashboard = renderCloudWatchDashboard(this, 'Dashboard', this.config.dashboardName, {
+    const resources: DashboardResources = {
       namespace: this.config.metricsNamespace,
       functionNames: {
         'fetch-prices': this.fetchPrices.functionName,
@@ -312,27 +374,40 @@ export class PricestreamStack extends Stack {
         ...(rollup ? { rollup: rollup.functionName } : {}),
       },
       streamName: this.stream.streamName,
-      deadLetterQueueNames: { realtime: realtimeDlq.queueName, batch: batchDlq.queueName },
+      mappingIds,
       symbols: this.config.symbols,
       timestreamEnabled: this.config.timestream.enabled,
+    };
+    const alarms = new PipelineAlarms(this, 'Alarms', {
+      resources,
+      email: this.config.alarmEmail,
     });
+    const dashboard = renderCloudWatchDashboard(
+      this,
+      'Dashboard',
+      dashboardName(this.config, this.region),
+      { ...resources, alarms: alarms.alarms },
+    );
     new CfnOutput(this, 'DashboardName', {
       value: dashboard.dashboardName,
       description: 'CloudWatch dashboard',
     });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: alarms.topic.topicArn,
+      description: 'SNS topic the alarms notify (subscribe to it for notifications)',
+    });
   }
 
-  private outputs(realtimeDlq: Queue, batchDlq: Queue): void {
+  private outputs(): void {
     const output = (id: string, value: string, description: string) =>
       new CfnOutput(this, id, { value, description });
     output('StreamName', this.stream.streamName, 'Kinesis stream of price events');
     output('StreamArn', this.stream.streamArn, 'Kinesis stream of price events');
     output(
-      'RealtimeDeadLetterQueueUrl',
-      realtimeDlq.queueUrl,
-      'Records the realtime consumer gave up on',
+      'DeadLetterBucketName',
+      this.deadLetterBucket.bucketName,
+      'Batches the consumers gave up on, one JSON invocation record each (npm run redrive)',
     );
-    output('BatchDeadLetterQueueUrl', batchDlq.queueUrl, 'Records the batch consumer gave up on');
     output('FetchPricesFunctionName', this.fetchPrices.functionName, 'fetch-prices');
     output('RealtimeConsumerFunctionName', this.realtimeConsumer.functionName, 'realtime-consumer');
     output('BatchConsumerFunctionName', this.batchConsumer.functionName, 'batch-consumer');

@@ -33,6 +33,7 @@ import {
 } from './kinesis/redrive.ts';
 import { ensureStreams } from './kinesis/streams.ts';
 import { FaultPlanFile } from './lambda/faults.ts';
+import { olderHostNotice } from './lambda/host-node.ts';
 import { LambdaHost } from './lambda/lambda-host.ts';
 import { type RunningServices, startServices } from './services/local-services.ts';
 import { type BackoffOptions, errorMessage, StoppedError } from './shared/backoff.ts';
@@ -287,6 +288,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const artifact = await readStackArtifact(settings.cdkOut, options.stackName);
     const model = buildStackModel(artifact, { region: settings.region, account: settings.account });
     for (const warning of model.warnings) events.notice('warn', 'runtime', warning);
+    const olderHost = olderHostNotice(model.functions);
+    if (olderHost) events.notice('info', 'runtime', olderHost);
 
     const pool = new pg.Pool({ connectionString: services.databaseUrl, max: 4 });
     // An idle client losing its server (a restart) must not crash the runtime.
@@ -342,6 +345,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         memoryMb: fn.memoryMb,
         logGroupName: fn.logGroupName,
         region: settings.region,
+        runtime: fn.runtime,
         ...(fn.reservedConcurrency ? { reservedConcurrency: fn.reservedConcurrency } : {}),
       });
     }
@@ -636,14 +640,15 @@ function describeFunction(
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
     AWS_NODEJS_VERSION_WARNING: '0',
-    // Lambda runs Node.js 22; the SDK's warning about this Node.js is not the function's.
+    // Lambda runs Node.js 24; the SDK's warning about this Node.js is not the function's.
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...(fn.logFormat ? { AWS_LAMBDA_LOG_FORMAT: fn.logFormat } : {}),
     ...(fn.applicationLogLevel ? { AWS_LAMBDA_LOG_LEVEL: fn.applicationLogLevel } : {}),
     ...extra,
   };
-  // The secret is how AWS reaches the database; locally DATABASE_URL does.
-  delete environment.DATABASE_SECRET_ARN;
+  // A secret, IAM authentication through the proxy and the RDS CAs are how AWS
+  // reaches the database; locally DATABASE_URL does, with its password.
+  for (const name of AWS_DATABASE_VARIABLES) delete environment[name];
   return {
     name: fn.displayName,
     logicalId: fn.logicalId,
@@ -654,6 +659,19 @@ function describeFunction(
     environment,
   };
 }
+
+/** What the stack sets for a function on AWS and the local runtime replaces with DATABASE_URL. */
+const AWS_DATABASE_VARIABLES = [
+  'DATABASE_SECRET_ARN',
+  'DATABASE_AUTH',
+  'DATABASE_HOST',
+  'DATABASE_PORT',
+  'DATABASE_NAME',
+  'DATABASE_USER',
+  'DATABASE_APP_USER',
+  'DATABASE_SSL_CA_FILE',
+  'NODE_EXTRA_CA_CERTS',
+];
 
 function resolveFunctionName(functions: readonly LocalFunction[], name: string): string {
   const fn = functions.find(

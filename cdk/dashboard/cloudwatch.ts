@@ -1,7 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import {
+  AlarmStatusWidget,
   Dashboard,
   GraphWidget,
+  type IAlarm,
   type IWidget,
   Metric,
   SingleValueWidget,
@@ -27,10 +29,13 @@ export interface DashboardResources {
   /** Function names by Powertools service name; a function the stack lacks is left out. */
   functionNames: Partial<Record<ServiceName, string>>;
   streamName: string;
-  deadLetterQueueNames: Record<ConsumerName, string>;
+  /** The event source mappings' UUIDs, by consumer (their EventSourceMappingUUID dimension). */
+  mappingIds: Record<ConsumerName, string>;
   /** The values a `splitBy: 'symbol'` metric is drawn for. */
   symbols: readonly string[];
   timestreamEnabled: boolean;
+  /** The alarms the status widget shows. @default none */
+  alarms?: readonly IAlarm[];
 }
 
 const GRAPH_HEIGHT = 6;
@@ -54,9 +59,18 @@ export function renderCloudWatchDashboard(
   for (const section of definition.sections) {
     const widgets = section.widgets
       .filter(
-        (w) => w.kind === 'data' || w.onlyWhen !== 'timestream' || resources.timestreamEnabled,
+        (w) => w.kind !== 'metric' || w.onlyWhen !== 'timestream' || resources.timestreamEnabled,
       )
-      .map((w) => (w.kind === 'metric' ? metricWidget(w, resources) : dataNote(w)));
+      .map((w) => {
+        if (w.kind === 'metric') return metricWidget(w, resources);
+        if (w.kind === 'data') return dataNote(w);
+        return new AlarmStatusWidget({
+          title: w.title,
+          width: w.width,
+          height: GRAPH_HEIGHT,
+          alarms: [...(resources.alarms ?? [])],
+        });
+      });
     if (widgets.length === 0) continue;
     dashboard.addWidgets(
       new TextWidget({ markdown: `## ${section.title}`, width: 24, height: 1 }),
@@ -126,7 +140,7 @@ export function toCloudWatchMetrics(
   } else if ('stream' in r) {
     dimensionsMap = { StreamName: resources.streamName };
   } else {
-    dimensionsMap = { QueueName: resources.deadLetterQueueNames[r.deadLetterQueue] };
+    dimensionsMap = { EventSourceMappingUUID: resources.mappingIds[r.mapping] };
   }
   return [
     new Metric({

@@ -52,10 +52,11 @@ export interface AppMetric {
 /** A metric AWS publishes about one of the stack's resources. */
 export interface AwsMetric {
   source: 'aws';
-  namespace: 'AWS/Lambda' | 'AWS/Kinesis' | 'AWS/SQS';
+  namespace: 'AWS/Lambda' | 'AWS/Kinesis';
   metric: string;
   stat: Stat;
-  resource: { function: ServiceName } | { stream: 'prices' } | { deadLetterQueue: ConsumerName };
+  /** A function, the stream, or a consumer's event source mapping (its EventSourceMappingUUID). */
+  resource: { function: ServiceName } | { stream: 'prices' } | { mapping: ConsumerName };
   label: string;
 }
 
@@ -145,7 +146,42 @@ export interface DataWidget extends WidgetBase {
   view: DataWidgetView;
 }
 
-export type Widget = MetricWidget | DataWidget;
+/** The state of every alarm in ALARMS: CloudWatch's alarm status widget, locally a table computed from the same thresholds. */
+export interface AlarmsWidget extends WidgetBase {
+  kind: 'alarms';
+}
+
+export type Widget = MetricWidget | DataWidget | AlarmsWidget;
+
+/**
+ * One alarm, the same on AWS (a CloudWatch alarm notifying the stack's SNS
+ * topic) and locally (its state computed by the local dashboard from the
+ * local measurements, with the same threshold, period and missing-data rule).
+ */
+export interface AlarmDefinition {
+  /** Stable id: the CloudWatch alarm's construct id, the local table's row. */
+  id: string;
+  title: string;
+  /** What it means when it fires, and where to look. */
+  description: string;
+  /** The value compared with the threshold: a metric, or 100 × part ÷ whole. */
+  value: { metric: AppMetric | AwsMetric } | { percent: { part: AppMetric; whole: AppMetric } };
+  comparison: 'above' | 'below';
+  threshold: number;
+  unit: Unit;
+  periodSeconds: number;
+  /** The alarm fires when this many periods in a row breach. */
+  evaluationPeriods: number;
+  /** A period without data: good (`notBreaching`) or bad (`breaching`, for "nothing arrived"). */
+  missingData: 'notBreaching' | 'breaching';
+  /**
+   * How the local runtime measures an AWS metric: its own count for a
+   * service, or a series of a SQL query. Omitted: the value's own EMF metrics.
+   */
+  local?:
+    | { runtime: LocalRuntimeMetric['metric']; service: ServiceName; stat: Stat }
+    | { query: 'dashboard/iterator_age.sql'; series: string };
+}
 
 export interface Section {
   title: string;
@@ -173,16 +209,19 @@ function perConsumer(metric: MetricName, stat: Stat, suffix = ''): AppMetric[] {
   }));
 }
 
+/** One AWS/Lambda metric of one function or mapping. */
+function lambdaMetric(
+  metric: string,
+  stat: Stat,
+  resource: { function: ServiceName } | { mapping: ConsumerName },
+  label: string,
+): AwsMetric {
+  return { source: 'aws', namespace: 'AWS/Lambda', metric, stat, resource, label };
+}
+
 /** One AWS/Lambda metric per function. */
 function perFunction(metric: string, stat: Stat): AwsMetric[] {
-  return SERVICES.map((service) => ({
-    source: 'aws',
-    namespace: 'AWS/Lambda',
-    metric,
-    stat,
-    resource: { function: service },
-    label: service,
-  }));
+  return SERVICES.map((service) => lambdaMetric(metric, stat, { function: service }, service));
 }
 
 function localPerService(metric: LocalRuntimeMetric['metric'], stat: Stat): LocalRuntimeMetric[] {
@@ -194,6 +233,19 @@ const LONG_SERIES = { long: { time: 't', series: 'series', value: 'value' } } as
 export const DASHBOARD: DashboardDefinition = {
   title: 'pricestream',
   sections: [
+    {
+      title: 'Alarms',
+      widgets: [
+        {
+          kind: 'alarms',
+          id: 'alarms',
+          title: 'Alarm states',
+          description:
+            'Every alarm of the pipeline: on AWS the CloudWatch alarms (they notify the alarm topic); locally the same thresholds applied to what the local runtime measures, at the end of the time range.',
+          width: 24,
+        },
+      ],
+    },
     {
       title: 'Now',
       widgets: [
@@ -499,15 +551,8 @@ export const DASHBOARD: DashboardDefinition = {
           view: 'graph',
           unit: 'ms',
           periodSeconds: 60,
-          metrics: (['realtime-consumer', 'batch-consumer'] as const).map(
-            (service): AwsMetric => ({
-              source: 'aws',
-              namespace: 'AWS/Lambda',
-              metric: 'IteratorAge',
-              stat: 'Maximum',
-              resource: { function: service },
-              label: service,
-            }),
+          metrics: (['realtime-consumer', 'batch-consumer'] as const).map((service) =>
+            lambdaMetric('IteratorAge', 'Maximum', { function: service }, service),
           ),
           local: {
             query: 'dashboard/iterator_age.sql',
@@ -518,22 +563,20 @@ export const DASHBOARD: DashboardDefinition = {
         {
           kind: 'metric',
           id: 'dead-letters',
-          title: 'Dead-letter queue messages',
+          title: 'Records sent to the dead-letter bucket',
           description:
-            'ApproximateNumberOfMessagesVisible of each consumer’s dead-letter queue: batches Lambda gave up on.',
+            'OnFailureDestinationDeliveredEventCount of each consumer’s event source mapping: records Lambda gave up on and wrote to S3.',
           width: 8,
           view: 'graph',
           unit: 'count',
           periodSeconds: 60,
-          metrics: (['realtime', 'batch'] as const).map(
-            (consumer): AwsMetric => ({
-              source: 'aws',
-              namespace: 'AWS/SQS',
-              metric: 'ApproximateNumberOfMessagesVisible',
-              stat: 'Maximum',
-              resource: { deadLetterQueue: consumer },
-              label: `${consumer} DLQ`,
-            }),
+          metrics: (['realtime', 'batch'] as const).map((consumer) =>
+            lambdaMetric(
+              'OnFailureDestinationDeliveredEventCount',
+              'Sum',
+              { mapping: consumer },
+              `${consumer} dead letters`,
+            ),
           ),
           local: {
             metrics: localPerService('DeadLetterBatches', 'Sum'),
@@ -652,3 +695,140 @@ export function allWidgets(definition: DashboardDefinition = DASHBOARD): Widget[
 export function findWidget(id: string, definition: DashboardDefinition = DASHBOARD) {
   return allWidgets(definition).find((widget) => widget.id === id);
 }
+
+const CONSUMER_LAG_MS: Record<ConsumerName, number> = {
+  // The per-record consumer is read about once a second: a minute behind is far behind.
+  realtime: 60_000,
+  // The batched one waits for its 15 s window on top.
+  batch: 120_000,
+};
+
+/** Every alarm of the pipeline. */
+export const ALARMS: readonly AlarmDefinition[] = [
+  ...CONSUMERS.map(
+    ({ consumer, service }): AlarmDefinition => ({
+      id: `iterator-age-${consumer}`,
+      title: `${service} is falling behind the stream`,
+      description: `IteratorAge (maximum) of ${service} above ${CONSUMER_LAG_MS[consumer] / 1000} s for 5 minutes: records wait longer than they should; look at its errors, duration and the database.`,
+      value: { metric: lambdaMetric('IteratorAge', 'Maximum', { function: service }, service) },
+      comparison: 'above',
+      threshold: CONSUMER_LAG_MS[consumer],
+      unit: 'ms',
+      periodSeconds: 60,
+      evaluationPeriods: 5,
+      missingData: 'notBreaching',
+      local: { query: 'dashboard/iterator_age.sql', series: service },
+    }),
+  ),
+  ...CONSUMERS.map(
+    ({ consumer, service }): AlarmDefinition => ({
+      id: `dead-letters-${consumer}`,
+      title: `${service} gave records up to the dead-letter bucket`,
+      description: `Records the ${consumer} mapping wrote to the dead-letter bucket (OnFailureDestinationDeliveredEventCount > 0): they are not in silver.prices; redrive them once the cause is fixed.`,
+      value: {
+        metric: lambdaMetric(
+          'OnFailureDestinationDeliveredEventCount',
+          'Sum',
+          { mapping: consumer },
+          `${consumer} dead letters`,
+        ),
+      },
+      comparison: 'above',
+      threshold: 0,
+      unit: 'count',
+      periodSeconds: 60,
+      evaluationPeriods: 1,
+      missingData: 'notBreaching',
+      local: { runtime: 'DeadLetterBatches', service, stat: 'Sum' },
+    }),
+  ),
+  ...SERVICES.map(
+    (service): AlarmDefinition => ({
+      id: `errors-${service}`,
+      title: `${service} fails`,
+      description: `Invocations of ${service} that ended in an error (AWS/Lambda Errors > 0); its log group says why.`,
+      value: { metric: lambdaMetric('Errors', 'Sum', { function: service }, service) },
+      comparison: 'above',
+      threshold: 0,
+      unit: 'count',
+      periodSeconds: 300,
+      evaluationPeriods: 1,
+      missingData: 'notBreaching',
+      local: { runtime: 'Errors', service, stat: 'Sum' },
+    }),
+  ),
+  ...(['10m', '1h'] as const).map(
+    (granularity): AlarmDefinition => ({
+      id: `rollup-failures-${granularity}`,
+      title: `The ${granularity} gold rollup fails`,
+      description: `RollupFailures > 0 for granularity ${granularity}: gold stops advancing (its high-water mark stays), the next successful run catches up.`,
+      value: {
+        metric: {
+          source: 'app',
+          metric: METRIC.rollupFailures,
+          stat: 'Sum',
+          dimensions: { service: 'rollup', granularity },
+          label: granularity,
+        },
+      },
+      comparison: 'above',
+      threshold: 0,
+      unit: 'count',
+      periodSeconds: 900,
+      evaluationPeriods: 1,
+      missingData: 'notBreaching',
+    }),
+  ),
+  {
+    id: 'fetch-failure-ratio',
+    title: 'Most prices fail to be fetched',
+    description:
+      'More than half of the symbol fetches (FetchesFailed ÷ FetchesAttempted) failed for 10 minutes: Coinbase is down, rate-limiting, or the stream refuses records.',
+    value: {
+      percent: {
+        part: {
+          source: 'app',
+          metric: METRIC.fetchesFailed,
+          stat: 'Sum',
+          dimensions: { service: 'fetch-prices' },
+          label: 'failed',
+        },
+        whole: {
+          source: 'app',
+          metric: METRIC.fetchesAttempted,
+          stat: 'Sum',
+          dimensions: { service: 'fetch-prices' },
+          label: 'attempted',
+        },
+      },
+    },
+    comparison: 'above',
+    threshold: 50,
+    unit: '%',
+    periodSeconds: 300,
+    evaluationPeriods: 2,
+    missingData: 'notBreaching',
+  },
+  ...CONSUMERS.map(
+    ({ consumer, service }): AlarmDefinition => ({
+      id: `no-rows-${consumer}`,
+      title: `${service} wrote no rows for 10 minutes`,
+      description: `RecordsWritten of the ${consumer} consumer below 1 in 10 minutes, or no data at all (missing data breaches): nothing is arriving, or nothing lands.`,
+      value: {
+        metric: {
+          source: 'app',
+          metric: METRIC.recordsWritten,
+          stat: 'Sum',
+          dimensions: { service, consumer },
+          label: consumer,
+        },
+      },
+      comparison: 'below',
+      threshold: 1,
+      unit: 'count',
+      periodSeconds: 600,
+      evaluationPeriods: 1,
+      missingData: 'breaching',
+    }),
+  ),
+];

@@ -9,10 +9,21 @@ export const ENV = {
   logLevel: 'LOG_LEVEL',
   serviceName: 'POWERTOOLS_SERVICE_NAME',
   metricsNamespace: 'POWERTOOLS_METRICS_NAMESPACE',
-  // functions that use PostgreSQL: one of the two
+  // functions that use PostgreSQL: a URL (local, LocalStack), a secret
+  // (external database), or IAM authentication with host, port, name and user
   databaseUrl: 'DATABASE_URL',
   databaseSecretArn: 'DATABASE_SECRET_ARN',
+  databaseAuth: 'DATABASE_AUTH',
+  databaseHost: 'DATABASE_HOST',
+  databasePort: 'DATABASE_PORT',
+  databaseName: 'DATABASE_NAME',
+  databaseUser: 'DATABASE_USER',
+  /** `disable` or `verify-full` (`require` is read as `verify-full`). */
   databaseSsl: 'DATABASE_SSL',
+  /** PEM file of the CAs to trust instead of Node's (tests, a private CA). */
+  databaseSslCaFile: 'DATABASE_SSL_CA_FILE',
+  /** migrate, with IAM authentication straight to Aurora: the role the other functions log in as. */
+  databaseAppUser: 'DATABASE_APP_USER',
   // fetch-prices
   streamName: 'STREAM_NAME',
   symbols: 'SYMBOLS',

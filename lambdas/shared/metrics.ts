@@ -26,6 +26,12 @@ export const METRIC = {
   /** fetch-prices, per symbol: priced and put on the stream, or not. */
   fetchSuccess: 'FetchSuccess',
   fetchFailure: 'FetchFailure',
+  /**
+   * fetch-prices, all symbols together (dimension `service` only): what the
+   * failure-ratio alarm divides, one metric pair whatever the symbols.
+   */
+  fetchesAttempted: 'FetchesAttempted',
+  fetchesFailed: 'FetchesFailed',
   /** rollup, per granularity. */
   rollupBuckets: 'RollupBuckets',
   rollupDuration: 'RollupDuration',
@@ -133,19 +139,27 @@ export function fetchOutcomes(
 
 /**
  * fetch-prices: one document per symbol (a document holds one value per
- * dimension), all published together at the end of the invocation.
+ * dimension), then one with the totals and no symbol, all published together
+ * at the end of the invocation.
  */
 export function publishFetchMetrics(
   metrics: MetricsPort,
   symbols: readonly string[],
   ticks: readonly TickSummary[],
 ): void {
+  let attempted = 0;
+  let failed = 0;
   for (const [symbol, { success, failure }] of fetchOutcomes(symbols, ticks)) {
     metrics.addDimension('symbol', symbol);
     metrics.addMetric(METRIC.fetchSuccess, MetricUnit.Count, success);
     metrics.addMetric(METRIC.fetchFailure, MetricUnit.Count, failure);
     publish(metrics);
+    attempted += success + failure;
+    failed += failure;
   }
+  metrics.addMetric(METRIC.fetchesAttempted, MetricUnit.Count, attempted);
+  metrics.addMetric(METRIC.fetchesFailed, MetricUnit.Count, failed);
+  publish(metrics);
 }
 
 /** rollup: buckets recomputed and run time, or a failure. */

@@ -90,3 +90,23 @@ export async function applyMigrations(
     client.release();
   }
 }
+
+/**
+ * Creates (or updates) the role the pipeline functions log in as with IAM
+ * authentication straight to Aurora, and grants it the pipeline's tables.
+ * `sql` is sql/queries/grant_app_user.sql; the role name travels as a setting
+ * because a DO block takes no parameters.
+ */
+export async function grantAppUser(
+  pool: Pick<pg.Pool, 'connect'>,
+  role: string,
+  sql: string,
+): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("SELECT set_config('pricestream.app_user', $1, false)", [role]);
+    await client.query(sql);
+  } finally {
+    client.release();
+  }
+}

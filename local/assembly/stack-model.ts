@@ -76,6 +76,7 @@ export interface EventSourceMappingModel {
   /** -1: never too old. */
   maximumRecordAgeSeconds: number;
   reportBatchItemFailures: boolean;
+  /** The on-failure destination's ARN (SQS, SNS or S3); locally the dead-letter table stands in for any. */
   onFailureDestination: string | undefined;
   /** Settings the template has that the local runtime does not apply. */
   unsupported: string[];
@@ -384,12 +385,11 @@ function mappingModel(
   }
   const destination = (p.DestinationConfig as { OnFailure?: { Destination?: unknown } } | undefined)
     ?.OnFailure?.Destination;
-  const unsupported = [
-    'TumblingWindowInSeconds',
-    'FilterCriteria',
-    'ScalingConfig',
-    'MetricsConfig',
-  ].filter((key) => p[key] !== undefined);
+  // MetricsConfig is left out: it only turns on CloudWatch metrics about the
+  // mapping, and the local runtime counts its dead letters itself.
+  const unsupported = ['TumblingWindowInSeconds', 'FilterCriteria', 'ScalingConfig'].filter(
+    (key) => p[key] !== undefined,
+  );
   const responseTypes = Array.isArray(p.FunctionResponseTypes) ? p.FunctionResponseTypes : [];
   return {
     logicalId: id,

@@ -42,11 +42,14 @@ interface ManifestArtifact {
   type: string;
   properties?: { templateFile?: string; stackName?: string };
   displayName?: string;
+  dependencies?: string[];
 }
 
 /**
  * Finds the stack in `<assemblyDir>/manifest.json`. With several stacks,
- * `stackName` picks one (by stack name or artifact id).
+ * `stackName` picks one (by stack name or artifact id); without it, the one
+ * stack no other depends on is run (the pipeline, not the stateful stack
+ * whose network and database the runtime's own PostgreSQL stands in for).
  */
 export async function readStackArtifact(
   assemblyDir: string,
@@ -69,10 +72,14 @@ export async function readStackArtifact(
       name: artifact.properties?.stackName ?? id,
       templateFile: artifact.properties?.templateFile ?? `${id}.template.json`,
     }));
+  const dependedOn = new Set(
+    Object.values(manifest.artifacts ?? {}).flatMap((artifact) => artifact.dependencies ?? []),
+  );
+  const leaves = stacks.filter((s) => !dependedOn.has(s.id));
   const chosen =
     stackName === undefined
-      ? stacks.length === 1
-        ? stacks[0]
+      ? leaves.length === 1
+        ? leaves[0]
         : undefined
       : stacks.find((s) => s.name === stackName || s.id === stackName);
   if (!chosen) {
@@ -386,6 +393,11 @@ export class TemplateResolver {
       }
       case 'Fn::ToJsonString':
         return JSON.stringify(this.resolve(arg, at));
+      case 'Fn::ImportValue':
+      case 'Fn::GetStackOutput':
+        // Another stack's value (the stateful stack's proxy endpoint, say), which
+        // the local runtime does not deploy: a placeholder that names it.
+        return `(${fn} ${JSON.stringify(this.resolve(arg, at))})`;
       case 'Fn::Equals':
       case 'Fn::And':
       case 'Fn::Or':

@@ -82,7 +82,7 @@ export async function startDashboardServer(
 ): Promise<DashboardServer> {
   const definition = options.definition ?? DASHBOARD;
   const visible = (w: Widget) =>
-    w.kind === 'data' || w.onlyWhen !== 'timestream' || options.timestreamEnabled === true;
+    w.kind !== 'metric' || w.onlyWhen !== 'timestream' || options.timestreamEnabled === true;
   const widgets = new Map(
     definition.sections.flatMap((s) => s.widgets.filter(visible).map((w) => [w.id, w] as const)),
   );
@@ -128,7 +128,7 @@ export async function startDashboardServer(
               title: w.title,
               description: w.description,
               width: w.width,
-              view: w.kind === 'metric' ? w.view : w.view.type,
+              view: w.kind === 'metric' ? w.view : w.kind === 'alarms' ? 'table' : w.view.type,
             })),
           }))
           .filter((section) => section.widgets.length > 0),

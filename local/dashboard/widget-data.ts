@@ -18,6 +18,7 @@ import type {
   Widget,
 } from '../../cdk/dashboard/definition.ts';
 import { readSql } from '../../lambdas/shared/sql.ts';
+import { ALARM_COLUMNS, alarmStates } from './alarm-states.ts';
 import { LOCAL_NAMESPACE } from './collector.ts';
 import { metricSeries, metricTotal, type Queryable, statValue } from './metric-store.ts';
 import { bucketGrid, bucketSeconds, type TimeRange } from './time-range.ts';
@@ -72,6 +73,25 @@ export async function widgetData(
   context: WidgetContext,
 ): Promise<WidgetData> {
   const base = { id: widget.id, from: range.from.toISOString(), to: range.to.toISOString() };
+  if (widget.kind === 'alarms') {
+    const states = await alarmStates(context.db, context.namespace, range.to);
+    return {
+      ...base,
+      note: 'Computed here from what the local runtime measures, with the CloudWatch alarms’ thresholds and periods, at the end of the range.',
+      empty: false,
+      emptyMessage: undefined,
+      body: {
+        type: 'table',
+        columns: ALARM_COLUMNS,
+        rows: states.map(({ state, title, value, threshold }) => ({
+          state,
+          title,
+          value,
+          threshold,
+        })),
+      },
+    };
+  }
   if (widget.kind === 'data') {
     const body = await dataBody(context.db, widget.query, widget.view, range);
     return { ...base, note: undefined, ...emptiness(body, widget.title) };

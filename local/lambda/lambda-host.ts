@@ -27,6 +27,8 @@ export interface HostedFunction {
   region?: string;
   /** Limit on concurrent environments (ReservedConcurrentExecutions); extra invocations wait. */
   reservedConcurrency?: number;
+  /** The template's runtime (`nodejs24.x`), for AWS_EXECUTION_ENV. @default nodejs24.x */
+  runtime?: string;
 }
 
 /** A failed invocation: what Lambda returns as errorType / errorMessage. */
@@ -213,7 +215,7 @@ class ExecutionEnvironment {
       AWS_LAMBDA_LOG_GROUP_NAME: this.logGroupName,
       AWS_LAMBDA_LOG_STREAM_NAME: this.logStreamName,
       AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      AWS_EXECUTION_ENV: `AWS_Lambda_${fn.runtime ?? 'nodejs24.x'}`,
       _HANDLER: `${fn.entryFile}:${fn.handlerPath}`,
       LANG: 'en_US.UTF-8',
       PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { chown, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import pg from 'pg';
@@ -25,6 +25,8 @@ export interface EmbeddedPostgresOptions {
   fast?: boolean;
   /** Remove the data directory on stop. */
   ephemeral?: boolean;
+  /** Also serve TLS with this certificate and key (PEM), kept in the data directory. */
+  ssl?: { cert: string; key: string };
   onLog?: (line: string) => void;
 }
 
@@ -53,6 +55,7 @@ export async function startEmbeddedPostgres(
   if (options.fast) {
     flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   }
+  if (options.ssl) flags.push('-c', 'ssl=on');
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     port: options.port,
@@ -74,6 +77,7 @@ export async function startEmbeddedPostgres(
   }
   const initialised = existsSync(path.join(options.dataDir, 'PG_VERSION'));
   if (!initialised) await server.initialise();
+  if (options.ssl) await writeServerCertificate(options.dataDir, options.ssl);
   await removeStalePidFile(options.dataDir);
   try {
     await server.start();
@@ -108,6 +112,25 @@ export async function startEmbeddedPostgres(
       await server.stop();
     },
   };
+}
+
+/**
+ * PostgreSQL reads server.crt and server.key from its data directory and
+ * refuses a key that others can read or that its user does not own.
+ */
+async function writeServerCertificate(
+  dataDir: string,
+  ssl: { cert: string; key: string },
+): Promise<void> {
+  const owner = await stat(dataDir);
+  for (const [name, pem] of [
+    ['server.crt', ssl.cert],
+    ['server.key', ssl.key],
+  ] as const) {
+    const file = path.join(dataDir, name);
+    await writeFile(file, pem, { mode: 0o600 });
+    await chown(file, owner.uid, owner.gid);
+  }
 }
 
 /** Creates `database` when it does not exist yet. */

@@ -54,13 +54,13 @@ export function planFaults(options: ChaosOptions, productionSeconds: number): Pl
   spread('kinesis-restart', options.kinesisRestarts, undefined, 0.45);
   // Storms in the second half, after the restarts: with records flowing.
   const storms = spreadWithin(random, options.functionStorms, productionSeconds, 0.55, 0.9);
-  storms.forEach((at, i) =>
+  for (const [i, at] of storms.entries()) {
     faults.push({
       at,
       kind: 'function-storm',
       target: STORM_TARGETS[i % STORM_TARGETS.length] as string,
-    }),
-  );
+    });
+  }
   spread(
     'coinbase-fault',
     options.coinbaseFaults,

@@ -1,10 +1,10 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { actionsOf, environmentOf, LOCAL_DATABASE_URL, resource, synth } from './synth.ts';
+import { actionsOf, environmentOf, resource, statementsOf, synth } from './synth.ts';
 
 const consumers = [
-  { id: 'RealtimeConsumer', service: 'realtime-consumer', queue: 'RealtimeDeadLetterQueue' },
-  { id: 'BatchConsumer', service: 'batch-consumer', queue: 'BatchDeadLetterQueue' },
+  { id: 'RealtimeConsumer', service: 'realtime-consumer' },
+  { id: 'BatchConsumer', service: 'batch-consumer' },
 ] as const;
 
 describe('consumers', () => {
@@ -12,7 +12,7 @@ describe('consumers', () => {
     const template = synth();
     const [fnId] = resource(template, 'AWS::Lambda::Function', 'RealtimeConsumer');
     const [streamId] = resource(template, 'AWS::Kinesis::Stream', 'Prices');
-    const [queueId] = resource(template, 'AWS::SQS::Queue', 'RealtimeDeadLetterQueue');
+    const [bucketId] = resource(template, 'AWS::S3::Bucket', 'DeadLetters');
 
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: fnId },
@@ -25,7 +25,8 @@ describe('consumers', () => {
       BisectBatchOnFunctionError: true,
       StartingPosition: 'TRIM_HORIZON',
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [bucketId, 'Arn'] } } },
+      MetricsConfig: { Metrics: ['EventCount'] },
     });
   });
 
@@ -33,7 +34,7 @@ describe('consumers', () => {
     const template = synth();
     const [fnId] = resource(template, 'AWS::Lambda::Function', 'BatchConsumer');
     const [streamId] = resource(template, 'AWS::Kinesis::Stream', 'Prices');
-    const [queueId] = resource(template, 'AWS::SQS::Queue', 'BatchDeadLetterQueue');
+    const [bucketId] = resource(template, 'AWS::S3::Bucket', 'DeadLetters');
 
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: fnId },
@@ -46,7 +47,8 @@ describe('consumers', () => {
       BisectBatchOnFunctionError: true,
       StartingPosition: 'TRIM_HORIZON',
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [bucketId, 'Arn'] } } },
+      MetricsConfig: { Metrics: ['EventCount'] },
     });
   });
 
@@ -83,48 +85,73 @@ describe('consumers', () => {
     });
   });
 
-  it('has one TLS-only dead-letter queue each, keeping messages 14 days', () => {
+  it('send what they give up on to one private, encrypted, TLS-only bucket that keeps it 90 days and survives the stack', () => {
     const template = synth();
+    const [bucketId, bucket] = resource(template, 'AWS::S3::Bucket', 'DeadLetters');
 
-    template.resourceCountIs('AWS::SQS::Queue', 2);
-    for (const { queue } of consumers) {
-      const [queueId, props] = resource(template, 'AWS::SQS::Queue', queue);
-      expect(props.Properties.MessageRetentionPeriod).toBe(1_209_600);
-      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
-        Queues: [{ Ref: queueId }],
-        PolicyDocument: {
-          Statement: Match.arrayWith([
-            Match.objectLike({
-              Effect: 'Deny',
-              Action: 'sqs:*',
-              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
-            }),
-          ]),
+    template.resourceCountIs('AWS::S3::Bucket', 1);
+    template.resourceCountIs('AWS::SQS::Queue', 0);
+    expect(bucket).toMatchObject({
+      DeletionPolicy: 'Retain',
+      Properties: {
+        BucketEncryption: {
+          ServerSideEncryptionConfiguration: [
+            { ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } },
+          ],
         },
-      });
-    }
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+        LifecycleConfiguration: { Rules: [{ ExpirationInDays: 90, Status: 'Enabled' }] },
+      },
+    });
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: bucketId },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+    const days = resource(
+      synth({ deadLetterRetentionDays: 7 }),
+      'AWS::S3::Bucket',
+      'DeadLetters',
+    )[1];
+    expect(days.Properties.LifecycleConfiguration).toEqual({
+      Rules: [{ ExpirationInDays: 7, Status: 'Enabled' }],
+    });
   });
 
-  it('get the database URL and the consumer timeouts from the configuration', () => {
+  it('run in the database network, reach PostgreSQL with IAM authentication, and get their timeouts from the configuration', () => {
     const template = synth();
 
     for (const { id, service } of consumers) {
       const [, fn] = resource(template, 'AWS::Lambda::Function', id);
       expect(fn.Properties.Timeout).toBe(id === 'BatchConsumer' ? 60 : 30);
       expect(fn.Properties.MemorySize).toBe(256);
-      expect(environmentOf(fn)).toEqual({
+      expect(fn.Properties.VpcConfig).toBeDefined();
+      expect(environmentOf(fn)).toMatchObject({
         NODE_OPTIONS: '--enable-source-maps',
         LOG_LEVEL: 'INFO',
         POWERTOOLS_SERVICE_NAME: service,
         POWERTOOLS_METRICS_NAMESPACE: 'Pricestream',
-        DATABASE_URL: LOCAL_DATABASE_URL,
-        DATABASE_SSL: 'disable',
+        DATABASE_AUTH: 'iam',
+        DATABASE_SSL: 'verify-full',
       });
     }
   });
 
-  it('may read the stream and send to their own dead-letter queue, nothing else', () => {
+  it('may read the stream, write their dead letters and connect to the database, nothing else', () => {
     const template = synth();
+    const [bucketId] = resource(template, 'AWS::S3::Bucket', 'DeadLetters');
 
     for (const { id } of consumers) {
       const [fnId] = resource(template, 'AWS::Lambda::Function', id);
@@ -132,12 +159,14 @@ describe('consumers', () => {
       expect(actions).toContain('kinesis:GetRecords');
       expect(actions).not.toContain('kinesis:PutRecord');
       expect(actions).not.toContain('kinesis:PutRecords');
-      expect(actions.filter((a) => !/^(kinesis|sqs):/.test(a))).toEqual([]);
-      expect(actions.filter((a) => a.startsWith('sqs:')).sort()).toEqual([
-        'sqs:GetQueueAttributes',
-        'sqs:GetQueueUrl',
-        'sqs:SendMessage',
-      ]);
+      expect(actions.filter((a) => !/^(kinesis|s3|rds-db):/.test(a))).toEqual([]);
+      expect(actions).toContain('rds-db:connect');
+      expect(actions).toContain('s3:PutObject');
+      const s3 = statementsOf(template, fnId).filter((st) =>
+        [st.Action].flat().some((a) => a.startsWith('s3:')),
+      );
+      expect(JSON.stringify(s3.map((st) => st.Resource))).toContain(bucketId);
+      expect(JSON.stringify(s3.map((st) => st.Resource))).not.toContain('"*"');
     }
   });
 

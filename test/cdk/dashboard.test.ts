@@ -84,11 +84,15 @@ function expectedLines(
   } else if ('stream' in r) {
     dimensions = { StreamName: `@@${resource(template, 'AWS::Kinesis::Stream', 'Prices')[0]}@@` };
   } else {
-    const queue =
-      r.deadLetterQueue === 'realtime' ? 'RealtimeDeadLetterQueue' : 'BatchDeadLetterQueue';
-    dimensions = {
-      QueueName: `@@${resource(template, 'AWS::SQS::Queue', queue)[0]}.QueueName@@`,
-    };
+    const consumer = r.mapping === 'realtime' ? 'RealtimeConsumer' : 'BatchConsumer';
+    const [mappingId] = Object.entries(
+      template.findResources('AWS::Lambda::EventSourceMapping'),
+    ).find(
+      ([, m]) =>
+        JSON.stringify((m as { Properties: { FunctionName: unknown } }).Properties.FunctionName) ===
+        JSON.stringify({ Ref: functions.get(`${r.mapping}-consumer`)?.[0] }),
+    ) ?? [consumer];
+    dimensions = { EventSourceMappingUUID: `@@${mappingId}@@` };
   }
   return [
     {
@@ -104,8 +108,13 @@ function expectedLines(
 const metricWidgets = allWidgets().filter((w): w is MetricWidget => w.kind === 'metric');
 
 describe('CloudWatch dashboard', () => {
-  it('is named by the configuration', () => {
-    expect(dashboardBody(synth()).name).toBe('Pricestream');
+  it('is named after the stack, the stage and the region (dashboard names are global), or by the configuration', () => {
+    expect(dashboardBody(synth()).name).toEqual({
+      'Fn::Join': ['', ['Pricestream-', { Ref: 'AWS::Region' }]],
+    });
+    expect(dashboardBody(synth({ stage: 'prod' })).name).toEqual({
+      'Fn::Join': ['', ['Pricestream-prod-', { Ref: 'AWS::Region' }]],
+    });
     expect(dashboardBody(synth({ dashboardName: 'prices-dev' })).name).toBe('prices-dev');
   });
 

@@ -30,7 +30,7 @@ describe('enhanced fan-out', () => {
       'RealtimeStreamConsumer',
     );
     const [fnId] = resource(template, 'AWS::Lambda::Function', 'RealtimeConsumer');
-    const [queueId] = resource(template, 'AWS::SQS::Queue', 'RealtimeDeadLetterQueue');
+    const [bucketId] = resource(template, 'AWS::S3::Bucket', 'DeadLetters');
 
     template.resourceCountIs('AWS::Kinesis::StreamConsumer', 1);
     template.hasResourceProperties('AWS::Kinesis::StreamConsumer', {
@@ -46,7 +46,7 @@ describe('enhanced fan-out', () => {
       BisectBatchOnFunctionError: true,
       StartingPosition: 'TRIM_HORIZON',
       FunctionResponseTypes: ['ReportBatchItemFailures'],
-      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [bucketId, 'Arn'] } } },
     });
   });
 
@@ -109,7 +109,6 @@ describe('enhanced fan-out', () => {
   it('reads the switch from CDK context, as `-c pricestream:realtime.enhancedFanOut=true` gives it', async () => {
     const { configFromContext } = await import('../../cdk/config.ts');
     const context: Record<string, unknown> = {
-      'pricestream:databaseUrl': 'postgres://postgres:postgres@127.0.0.1:54329/pricestream',
       'pricestream:realtime.enhancedFanOut': 'true',
     };
 

@@ -1,27 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../cdk/config.ts';
-import {
-  actionsOf,
-  environmentOf,
-  projectFunctions,
-  resource,
-  SECRET_ARN,
-  statementsOf,
-  synth,
-} from './synth.ts';
+import { environmentOf, projectFunctions, synth } from './synth.ts';
 
 const SERVICES = ['batch-consumer', 'fetch-prices', 'migrate', 'realtime-consumer', 'rollup'];
-const DATABASE_USERS = ['RealtimeConsumer', 'BatchConsumer', 'Migrate', 'Rollup'];
 
 describe('project functions', () => {
-  it('are the five handlers, on Node.js 22, arm64, ESM bundles', () => {
+  it('are the five handlers, on Node.js 24, arm64, ESM bundles', () => {
     const template = synth();
     const functions = projectFunctions(template);
 
     expect([...functions.keys()].sort()).toEqual(SERVICES);
     for (const [, fn] of functions.values()) {
       expect(fn.Properties).toMatchObject({
-        Runtime: 'nodejs22.x',
+        Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
       });
@@ -52,56 +42,5 @@ describe('project functions', () => {
         POWERTOOLS_METRICS_NAMESPACE: 'Bench/Run1',
       });
     }
-  });
-});
-
-describe('database binding', () => {
-  it('gives a URL and no secret access when no secret is configured', () => {
-    const template = synth();
-
-    for (const id of DATABASE_USERS) {
-      const [fnId, fn] = resource(template, 'AWS::Lambda::Function', id);
-      expect(environmentOf(fn)).toMatchObject({ DATABASE_URL: expect.any(String) });
-      expect(environmentOf(fn)).not.toHaveProperty('DATABASE_SECRET_ARN');
-      expect(actionsOf(template, fnId).filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
-    }
-  });
-
-  it('gives the secret ARN and read access to exactly that secret, and no URL, when a secret is configured', () => {
-    const template = synth({ databaseSecretArn: SECRET_ARN, databaseSsl: 'require' });
-
-    for (const id of DATABASE_USERS) {
-      const [fnId, fn] = resource(template, 'AWS::Lambda::Function', id);
-      expect(environmentOf(fn)).toMatchObject({
-        DATABASE_SECRET_ARN: SECRET_ARN,
-        DATABASE_SSL: 'require',
-      });
-      expect(environmentOf(fn)).not.toHaveProperty('DATABASE_URL');
-      const secretStatements = statementsOf(template, fnId).filter((s) =>
-        [s.Action].flat().some((a) => a.startsWith('secretsmanager:')),
-      );
-      expect(secretStatements).toEqual([
-        {
-          Effect: 'Allow',
-          Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
-          Resource: SECRET_ARN,
-        },
-      ]);
-    }
-  });
-
-  it('never lets fetch-prices read the secret', () => {
-    const template = synth({ databaseSecretArn: SECRET_ARN });
-    const [fnId, fn] = resource(template, 'AWS::Lambda::Function', 'FetchPrices');
-
-    expect(environmentOf(fn)).not.toHaveProperty('DATABASE_SECRET_ARN');
-    expect(actionsOf(template, fnId)).not.toContain('secretsmanager:GetSecretValue');
-  });
-
-  it('rejects a partial secret ARN, naming the setting', () => {
-    const partial = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pricestream-db';
-
-    expect(() => synth({ databaseSecretArn: partial })).toThrow(ConfigError);
-    expect(() => synth({ databaseSecretArn: partial })).toThrow(/"databaseSecretArn"/);
   });
 });

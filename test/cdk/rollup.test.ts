@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { actionsOf, environmentOf, resource, SECRET_ARN, synth } from './synth.ts';
+import { actionsOf, EXTERNAL, environmentOf, resource, SECRET_ARN, synth } from './synth.ts';
 
 const RULES = [
   ['Rollup10mSchedule', '10m'],
@@ -48,18 +48,18 @@ describe('gold rollup', () => {
     }
     expect(fn.Properties).toMatchObject({
       Timeout: 120,
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       Handler: 'index.handler',
     });
-    expect(environmentOf(fn)).toEqual({
+    expect(environmentOf(fn)).toMatchObject({
       NODE_OPTIONS: '--enable-source-maps',
       LOG_LEVEL: 'INFO',
       POWERTOOLS_SERVICE_NAME: 'rollup',
       POWERTOOLS_METRICS_NAMESPACE: 'Pricestream',
       ROLLUP_SOURCE_CONSUMER: 'batch',
-      DATABASE_URL: 'postgres://postgres:postgres@127.0.0.1:54329/pricestream',
-      DATABASE_SSL: 'disable',
+      DATABASE_AUTH: 'iam',
+      DATABASE_SSL: 'verify-full',
     });
   });
 
@@ -71,12 +71,12 @@ describe('gold rollup', () => {
   });
 
   it('reads the database secret when one is configured, and nothing else', () => {
-    const template = synth({ databaseSecretArn: SECRET_ARN, databaseSsl: 'require' });
+    const template = synth(EXTERNAL);
     const [fnId, fn] = resource(template, 'AWS::Lambda::Function', 'Rollup');
 
     expect(environmentOf(fn)).toMatchObject({
       DATABASE_SECRET_ARN: SECRET_ARN,
-      DATABASE_SSL: 'require',
+      DATABASE_SSL: 'verify-full',
     });
     expect(environmentOf(fn)).not.toHaveProperty('DATABASE_URL');
     expect(actionsOf(template, fnId).sort()).toEqual([

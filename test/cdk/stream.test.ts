@@ -38,16 +38,15 @@ describe('price stream', () => {
     });
   });
 
-  it('outputs the stream, the dead-letter queues and the function names', () => {
+  it('outputs the stream, the dead-letter bucket and the function names', () => {
     const template = synth();
     const [streamId] = resource(template, 'AWS::Kinesis::Stream', 'Prices');
-    const [realtimeDlq] = resource(template, 'AWS::SQS::Queue', 'RealtimeDeadLetterQueue');
-    const [batchDlq] = resource(template, 'AWS::SQS::Queue', 'BatchDeadLetterQueue');
+    const [bucketId] = resource(template, 'AWS::S3::Bucket', 'DeadLetters');
 
     template.hasOutput('StreamName', { Value: { Ref: streamId } });
     template.hasOutput('StreamArn', { Value: { 'Fn::GetAtt': [streamId, 'Arn'] } });
-    template.hasOutput('RealtimeDeadLetterQueueUrl', { Value: { Ref: realtimeDlq } });
-    template.hasOutput('BatchDeadLetterQueueUrl', { Value: { Ref: batchDlq } });
+    template.hasOutput('DeadLetterBucketName', { Value: { Ref: bucketId } });
+    template.resourceCountIs('AWS::SQS::Queue', 0);
     for (const name of ['FetchPrices', 'RealtimeConsumer', 'BatchConsumer', 'Migrate']) {
       const [fnId] = resource(template, 'AWS::Lambda::Function', name);
       template.hasOutput(`${name}FunctionName`, { Value: { Ref: fnId } });

@@ -1,40 +1,80 @@
+import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { addPricestreamStacks } from '../../cdk/app-stacks.ts';
 import { parseConfig } from '../../cdk/config.ts';
-import { PricestreamStack } from '../../cdk/pricestream-stack.ts';
+import type { PricestreamDataStack } from '../../cdk/data-stack.ts';
+import type { PricestreamStack } from '../../cdk/pricestream-stack.ts';
 
 export const LOCAL_DATABASE_URL = 'postgres://postgres:postgres@127.0.0.1:54329/pricestream';
 export const SECRET_ARN =
   'arn:aws:secretsmanager:eu-west-1:123456789012:secret:pricestream-db-AbC123';
 
-const cache = new Map<string, Template>();
+/** cdk.json's context without the project's own key: the feature flags `cdk synth` runs with. */
+export const FEATURE_FLAGS: Record<string, unknown> = (() => {
+  const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8')) as {
+    context: Record<string, unknown>;
+  };
+  const { pricestream: _project, ...flags } = cdkJson.context;
+  return flags;
+})();
+
+export interface SynthesizedApp {
+  /** The pipeline stack (stream, functions, mappings, alarms, dashboard). */
+  pipeline: Template;
+  /** The stateful stack, with database.mode=aurora (the default). */
+  data: Template | undefined;
+  pipelineStack: PricestreamStack;
+  dataStack: PricestreamDataStack | undefined;
+}
+
+/** An external database given as a secret: no stateful stack. */
+export const EXTERNAL = { database: { mode: 'external' }, databaseSecretArn: SECRET_ARN };
+
+/** The LocalStack flavour: external, the compose network's PostgreSQL URL, no TLS. */
+export const LOCALSTACK = {
+  deployTarget: 'localstack',
+  database: { mode: 'external' },
+  databaseUrl: 'postgres://postgres:postgres@postgres:5432/pricestream',
+};
+
+const cache = new Map<string, SynthesizedApp>();
 
 /**
- * Synthesizes the stack from a partial configuration, without bundling the functions.
- * Templates of the repository's migrations are cached per configuration: they are read-only.
+ * Synthesizes the app from a partial configuration (default: Aurora) with
+ * cdk.json's feature flags, without bundling the functions. Results are
+ * read-only and cached per configuration.
  */
+export function synthApp(
+  raw: Record<string, unknown> = {},
+  options: { sqlDir?: string; env?: { account: string; region: string } } = {},
+): SynthesizedApp {
+  const key = JSON.stringify([raw, options]);
+  // A test's own SQL folder changes between calls: never cached.
+  let synthesized = options.sqlDir === undefined ? cache.get(key) : undefined;
+  if (synthesized === undefined) {
+    const app = new App({ context: { ...FEATURE_FLAGS, 'aws:cdk:bundling-stacks': [] } });
+    const { data, pipeline } = addPricestreamStacks(app, parseConfig(raw), {
+      env: options.env,
+      ...(options.sqlDir ? { sqlDir: options.sqlDir } : {}),
+    });
+    synthesized = {
+      pipeline: Template.fromStack(pipeline),
+      data: data ? Template.fromStack(data) : undefined,
+      pipelineStack: pipeline,
+      dataStack: data,
+    };
+    cache.set(key, synthesized);
+  }
+  return synthesized;
+}
+
+/** The pipeline stack's template (see synthApp). */
 export function synth(
   raw: Record<string, unknown> = {},
   options: { sqlDir?: string } = {},
 ): Template {
-  if (options.sqlDir !== undefined) return synthOnce(raw, options);
-  const key = JSON.stringify(raw);
-  let template = cache.get(key);
-  if (template === undefined) {
-    template = synthOnce(raw, options);
-    cache.set(key, template);
-  }
-  return template;
-}
-
-function synthOnce(raw: Record<string, unknown>, options: { sqlDir?: string }): Template {
-  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
-  const config = parseConfig({ databaseUrl: LOCAL_DATABASE_URL, ...raw });
-  const stack = new PricestreamStack(app, 'Test', {
-    config,
-    ...(options.sqlDir ? { sqlDir: options.sqlDir } : {}),
-  });
-  return Template.fromStack(stack);
+  return synthApp(raw, options).pipeline;
 }
 
 type Resource = { Type: string; Properties: Record<string, unknown>; DependsOn?: string[] };

@@ -11,6 +11,7 @@ import path from 'node:path';
 import { DeleteStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type KinesisService, startKinesisLocal } from '../../local/services/kinesis.ts';
+import type { RuntimeListeners } from '../../local/shared/runtime-events.ts';
 import {
   createStream,
   deliveries,
@@ -98,9 +99,10 @@ describe('event source mapping when kinesis-local loses records', () => {
     await copyFile(path.join(dir, SAVE), path.join(dir, `${SAVE}.older`));
     endpoint = await startKinesis();
 
+    const notes: string[] = [];
     run = await startFixtureRuntime(
       { streamName: stream, mapping: { BatchSize: 10 } },
-      { kinesisEndpoint: endpoint },
+      { kinesisEndpoint: endpoint, listeners: recordNotices(notes) },
     );
     await putRecords(stream, ids(6, 8).map(Number).map(body), 'k', endpoint);
     await waitFor(async () => (await delivered()) === 8, 10_000, '1–8');
@@ -110,7 +112,7 @@ describe('event source mapping when kinesis-local loses records', () => {
     await copyFile(path.join(dir, `${SAVE}.older`), path.join(dir, SAVE));
     endpoint = await startKinesis();
     await putRecords(stream, ids(9, 11).map(Number).map(body), 'k', endpoint);
-    await waitFor(async () => (await delivered()) === 11, 20_000, '9–11');
+    await waitFor(async () => (await delivered()) === 11, 40_000, '9–11').catch(withNotes(notes));
 
     await deliveredOnce(1, 11);
     expect(await deadLetters()).toBe(0);
@@ -120,9 +122,10 @@ describe('event source mapping when kinesis-local loses records', () => {
 describe('event source mapping when its stream is deleted', () => {
   it('creates the stream again as the template says, and reads what is put on it', async () => {
     const stream = uniqueStreamName('esm-deleted');
+    const notes: string[] = [];
     run = await startFixtureRuntime(
       { streamName: stream, mapping: { BatchSize: 10 } },
-      { shardRefreshMs: 500 },
+      { shardRefreshMs: 500, listeners: recordNotices(notes) },
     );
     await putRecords(stream, ids(1, 3).map(Number).map(body));
     await waitFor(async () => (await delivered()) === 3, 10_000, '1–3');
@@ -148,11 +151,25 @@ describe('event source mapping when its stream is deleted', () => {
       client.destroy();
     }
     await putRecords(stream, ids(4, 6).map(Number).map(body));
-    await waitFor(async () => (await delivered()) === 6, 15_000, '4–6');
+    await waitFor(async () => (await delivered()) === 6, 40_000, '4–6').catch(withNotes(notes));
 
     await deliveredOnce(1, 6);
   });
 });
+
+/** The runtime's notices and batches, to show when a wait times out (these waits depend on load). */
+function recordNotices(notes: string[]): RuntimeListeners {
+  const at = () => new Date().toISOString().slice(11, 23);
+  return {
+    notice: (n) => notes.push(`${at()} ${n.source}: ${n.message}`),
+    batch: (b) =>
+      notes.push(`${at()} batch of ${b.size} on ${b.shardId}: ${b.outcome} (attempt ${b.attempt})`),
+  };
+}
+
+const withNotes = (notes: string[]) => (error: unknown) => {
+  throw new Error(`${(error as Error).message}\nthe runtime said:\n${notes.join('\n')}`);
+};
 
 async function isListening(endpoint: string): Promise<boolean> {
   return fetch(endpoint).then(

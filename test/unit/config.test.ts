@@ -1,34 +1,26 @@
 import { describe, expect, it } from 'vitest';
 import {
-  ConfigError,
   configFromContext,
   DEFAULT_CONFIG,
   type PricestreamConfig,
   parseConfig,
 } from '../../cdk/config.ts';
+import { configError } from '../support/config-error.ts';
 
 const URL = 'postgres://postgres:postgres@127.0.0.1:54329/pricestream';
-
-/** The ConfigError `act` throws; fails the test if it throws anything else or nothing. */
-function configError(act: () => unknown): ConfigError {
-  try {
-    act();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbC123';
 
 function context(values: Record<string, unknown>): (key: string) => unknown {
   return (key) => values[key];
 }
 
 describe('parseConfig', () => {
-  it('fills in the defaults around the database URL', () => {
-    const config = parseConfig({ databaseUrl: URL });
+  it('fills in the defaults: Aurora behind a TLS proxy, verify-full, no stage', () => {
+    const config = parseConfig({});
 
-    expect(config).toEqual<PricestreamConfig>({ ...DEFAULT_CONFIG, databaseUrl: URL });
+    expect(config).toEqual<PricestreamConfig>(DEFAULT_CONFIG);
+    expect(config.database).toMatchObject({ mode: 'aurora', proxy: true, minCapacity: 0.5 });
+    expect(config.databaseSsl).toBe('verify-full');
     expect(config.realtime).toMatchObject({ batchSize: 1, batchingWindowSeconds: 0 });
     expect(config.batch).toMatchObject({ batchSize: 1000, batchingWindowSeconds: 15 });
   });
@@ -49,17 +41,42 @@ describe('parseConfig', () => {
     expect(error.message).toContain('"batch.batchSize"');
   });
 
-  it('requires a database URL or secret', () => {
-    const error = configError(() => parseConfig({}));
+  it('requires a secret for an external database', () => {
+    const error = configError(() => parseConfig({ database: { mode: 'external' } }));
 
-    expect(error.setting).toBe('databaseUrl');
-    expect(error.message).toMatch(/databaseSecretArn/);
+    expect(error.setting).toBe('databaseSecretArn');
+    expect(error.message).toMatch(/database.mode=external needs databaseSecretArn/);
   });
 
-  it('accepts a secret ARN instead of a URL', () => {
-    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db-AbC123';
+  it('accepts a secret ARN for an external database, with verified TLS', () => {
+    const config = parseConfig({ database: { mode: 'external' }, databaseSecretArn: ARN });
 
-    expect(parseConfig({ databaseSecretArn: arn }).databaseSecretArn).toBe(arn);
+    expect(config.databaseSecretArn).toBe(ARN);
+    expect(config.databaseSsl).toBe('verify-full');
+  });
+
+  it('accepts the local URL on LocalStack only, without TLS by default', () => {
+    const localstack = { deployTarget: 'localstack', database: { mode: 'external' } };
+
+    expect(parseConfig({ ...localstack, databaseUrl: URL })).toMatchObject({
+      databaseUrl: URL,
+      databaseSsl: 'disable',
+    });
+    const error = configError(() =>
+      parseConfig({ database: { mode: 'external' }, databaseUrl: URL }),
+    );
+    expect(error.message).toBe(
+      'Invalid configuration "databaseUrl": a URL with a password is for LocalStack and the local runtime only (deployTarget=localstack); on AWS use database.mode=aurora or databaseSecretArn',
+    );
+  });
+
+  it('reads the old databaseSsl=require as verify-full', () => {
+    expect(parseConfig({ databaseSsl: 'require' }).databaseSsl).toBe('verify-full');
+  });
+
+  it('takes a stage of lower-case letters, digits and dashes', () => {
+    expect(parseConfig({ stage: 'prod-2' }).stage).toBe('prod-2');
+    expect(configError(() => parseConfig({ stage: 'Prod' })).setting).toBe('stage');
   });
 
   it('rejects unknown settings, top-level and per consumer', () => {
@@ -82,8 +99,11 @@ describe('configFromContext', () => {
   it('reads the pricestream object and lets -c pricestream:<key> override one key', () => {
     const config = configFromContext(
       context({
-        pricestream: { databaseUrl: URL, shardCount: 3, batch: { batchSize: 500 } },
+        pricestream: { shardCount: 3, batch: { batchSize: 500 } },
         'pricestream:shardCount': '5',
+        'pricestream:database.mode': 'external',
+        'pricestream:databaseSecretArn': ARN,
+        'pricestream:database.minCapacity': '0',
         'pricestream:batch.batchingWindowSeconds': '30',
         'pricestream:symbols': 'BTC-USD, ETH-USD',
       }),
@@ -92,6 +112,8 @@ describe('configFromContext', () => {
     expect(config.shardCount).toBe(5);
     expect(config.batch).toMatchObject({ batchSize: 500, batchingWindowSeconds: 30 });
     expect(config.symbols).toEqual(['BTC-USD', 'ETH-USD']);
+    expect(config.database).toMatchObject({ mode: 'external', minCapacity: 0 });
+    expect(config.databaseSecretArn).toBe(ARN);
   });
 
   it('reports a bad command-line override by its setting', () => {

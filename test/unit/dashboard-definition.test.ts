@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { allWidgets, DASHBOARD } from '../../cdk/dashboard/definition.ts';
+import { ALARMS, allWidgets, DASHBOARD } from '../../cdk/dashboard/definition.ts';
 import { METRIC } from '../../lambdas/shared/metrics.ts';
 import { toPanels } from '../../local/dashboard/widget-data.ts';
 
@@ -37,7 +37,7 @@ describe('dashboard definition', () => {
       const query =
         widget.kind === 'data'
           ? widget.query
-          : widget.local && 'query' in widget.local
+          : widget.kind === 'metric' && widget.local && 'query' in widget.local
             ? widget.local.query
             : undefined;
       if (query)
@@ -70,6 +70,7 @@ describe('dashboard definition', () => {
         'records-by-symbol',
         'gold-hourly',
         'gold-hourly-change',
+        'alarms',
       ]),
     );
     expect(DASHBOARD.sections.length).toBeGreaterThan(1);
@@ -114,6 +115,35 @@ describe('query rows to charts', () => {
     expect(panel?.series).toEqual([
       { label: 'realtime', values: [30, 30] },
       { label: 'batch', values: [0, 30] },
+    ]);
+  });
+
+  it('has the alarms the issue lists, each with a unique id and a local measurement for AWS metrics', () => {
+    const ids = ALARMS.map((a) => a.id);
+
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids).toEqual([
+      'iterator-age-realtime',
+      'iterator-age-batch',
+      'dead-letters-realtime',
+      'dead-letters-batch',
+      'errors-fetch-prices',
+      'errors-realtime-consumer',
+      'errors-batch-consumer',
+      'errors-rollup',
+      'rollup-failures-10m',
+      'rollup-failures-1h',
+      'fetch-failure-ratio',
+      'no-rows-realtime',
+      'no-rows-batch',
+    ]);
+    for (const alarm of ALARMS) {
+      const aws = 'metric' in alarm.value && alarm.value.metric.source === 'aws';
+      expect(alarm.local !== undefined, alarm.id).toBe(aws);
+    }
+    expect(ALARMS.filter((a) => a.missingData === 'breaching').map((a) => a.id)).toEqual([
+      'no-rows-realtime',
+      'no-rows-batch',
     ]);
   });
 });

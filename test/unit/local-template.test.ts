@@ -110,8 +110,8 @@ describe('template intrinsics', () => {
   });
 
   it('fails with a message naming the property for what it cannot resolve', () => {
-    expect(() => resolver.resolve({ 'Fn::ImportValue': 'Shared' }, 'Fn.Environment')).toThrow(
-      /Fn\.Environment \(Fn::ImportValue\): Fn::ImportValue is not supported/,
+    expect(() => resolver.resolve({ 'Fn::Cidr': ['10.0.0.0/16', 4, 8] }, 'Fn.Environment')).toThrow(
+      /Fn\.Environment \(Fn::Cidr\): Fn::Cidr is not supported/,
     );
     expect(() => resolve({ Ref: 'Missing' })).toThrow(/Ref to unknown Missing/);
   });

@@ -198,7 +198,9 @@ describe('fetch-prices metrics', () => {
       handler(scheduled(new Date()), { getRemainingTimeInMillis: () => 15_000 }),
     );
 
-    const docs = emfDocuments(lines);
+    const all = emfDocuments(lines);
+    const docs = all.slice(0, -1);
+    const totals = all.at(-1);
     expect(docs.map((d) => d.symbol)).toEqual(symbols);
     const ticks = result.ticks;
     expect(ticks).toBeGreaterThan(0);
@@ -213,6 +215,10 @@ describe('fetch-prices metrics', () => {
       'ETH-USD': [0, ticks],
       'SOL-USD': [0, ticks],
     });
+    // One more document without a symbol: what the failure-ratio alarm divides.
+    expect(totals?._aws.CloudWatchMetrics[0]?.Dimensions).toEqual([['service']]);
+    expect(totals).toMatchObject({ FetchesAttempted: 3 * ticks, FetchesFailed: 2 * ticks });
+    expect(totals).not.toHaveProperty('symbol');
   });
 
   it('still publishes for the ticks that ran when a tick throws', async () => {
@@ -232,8 +238,11 @@ describe('fetch-prices metrics', () => {
 
     // No tick finished: every symbol reports zero of each, so the metric exists.
     const docs = emfDocuments(lines);
-    expect(docs).toHaveLength(3);
-    for (const doc of docs) expect(doc).toMatchObject({ FetchSuccess: 0, FetchFailure: 0 });
+    expect(docs).toHaveLength(4);
+    for (const doc of docs.slice(0, 3)) {
+      expect(doc).toMatchObject({ FetchSuccess: 0, FetchFailure: 0 });
+    }
+    expect(docs[3]).toMatchObject({ FetchesAttempted: 0, FetchesFailed: 0 });
   });
 });
 
