@@ -24,7 +24,9 @@ const SUPERVISED = 'PRICESTREAM_RUNTIME_SUPERVISED';
 function supervise(): Promise<number> {
   const child = spawn(process.execPath, [...process.execArgv, ...process.argv.slice(1)], {
     detached: true,
-    stdio: 'inherit',
+    // The IPC channel tells the runtime when this process is gone (killed):
+    // it then stops too, instead of running on without a terminal.
+    stdio: ['inherit', 'inherit', 'inherit', 'ipc'],
     env: { ...process.env, [SUPERVISED]: '1' },
   });
   // One Ctrl-C can arrive twice (from the terminal, and relayed by tsx or
@@ -88,6 +90,8 @@ async function run(): Promise<number> {
       resolve();
     };
     for (const signal of SIGNALS) process.on(signal, () => onSignal(signal));
+    // Started by a supervising `npm start` that has died: stop as on SIGTERM.
+    process.on('disconnect', () => onSignal('SIGTERM'));
   });
 
   const printer = createLogPrinter({ verbose: options.verbose });

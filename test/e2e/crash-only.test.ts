@@ -127,6 +127,10 @@ function childrenOf(pid: number, mark: string): number[] {
   return found;
 }
 
+function commandLineOf(pid: number): string {
+  return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+}
+
 async function pricesIn(url: string): Promise<number> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -196,6 +200,52 @@ describe('npm start after a crash', () => {
     );
     expect(isAlive(pids.postgres) || isAlive(pids.kinesis)).toBe(false);
     expect(after).toBeGreaterThan(before);
+  });
+});
+
+describe('npm start in a terminal', () => {
+  it('stops its runtime when the npm start that supervises it is killed', async () => {
+    const dataDir = path.join(workDir, 'data-supervised');
+    // `script` gives the command a terminal, as a user's shell does: npm start
+    // then runs the runtime as a child in its own process group.
+    const command = ['node', '--import', 'tsx', 'local/main.ts', '--no-synth', '--source', 'sim'];
+    const terminal = spawn('script', ['-qfec', command.join(' '), '/dev/null'], {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        PRICESTREAM_CDK_OUT: cdkOut,
+        PRICESTREAM_DATA_DIR: dataDir,
+        PRICESTREAM_PG_PORT: String(PG_PORT),
+        PRICESTREAM_KINESIS_PORT: String(KINESIS_PORT),
+        PRICESTREAM_DASHBOARD_PORT: String(DASHBOARD_PORT),
+      },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    terminal.stdout?.on('data', (chunk) => {
+      output += chunk;
+    });
+    stops.push(async () => {
+      if (terminal.exitCode === null) terminal.kill('SIGKILL');
+    });
+    await waitFor(
+      async () => output,
+      (text) => text.includes('Press Ctrl-C to stop'),
+      { timeoutMs: 90_000, intervalMs: 200, what: 'the supervised runtime to start' },
+    );
+    const record = JSON.parse(readFileSync(path.join(dataDir, 'services.json'), 'utf8')) as {
+      runtimePid: number;
+      services: Array<{ pid: number }>;
+    };
+    const stat = readFileSync(`/proc/${record.runtimePid}/stat`, 'utf8');
+    const supervisor = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    expect(commandLineOf(supervisor)).toContain('local/main.ts');
+
+    process.kill(supervisor, 'SIGKILL');
+    await gone(record.runtimePid, 'the supervised runtime');
+    for (const service of record.services) await gone(service.pid, 'its server');
+
+    expect(output).toMatch(/SIGTERM: stopping/);
   });
 });
 
