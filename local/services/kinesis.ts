@@ -18,6 +18,13 @@ export interface KinesisLocalOptions {
   port: number;
   /** Keep streams and records on disk here; in memory when absent. */
   persistDir?: string;
+  /**
+   * Seconds between saves while running. Default 5: a save writes every
+   * record of every stream as one JSON file, which costs a core once the
+   * streams hold tens of thousands of records; a stop (SIGTERM, which the
+   * runtime and its watchdog send) saves everything anyway.
+   */
+  persistIntervalSeconds?: number;
   /** kinesis-local's own timings, e.g. CREATE_STREAM_DURATION. */
   extraEnv?: Record<string, string>;
   onLog?: (line: string) => void;
@@ -49,7 +56,7 @@ export async function startKinesisLocal(options: KinesisLocalOptions): Promise<K
       SHOULD_PERSIST_DATA: 'true',
       LOAD_DATA_IF_EXISTS: 'true',
       PERSIST_PATH: options.persistDir,
-      PERSIST_INTERVAL: '1s',
+      PERSIST_INTERVAL: `${options.persistIntervalSeconds ?? 5}s`,
     });
   }
   if (await portInUse(options.port)) {

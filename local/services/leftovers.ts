@@ -124,7 +124,7 @@ export const POSTGRES_STOP = { signal: 'SIGINT' as NodeJS.Signals, graceMs: 15_0
  * kinesis-local saves its streams when it exits after SIGTERM, once its
  * clients' connections are closed: it waits up to 30 s for idle keep-alive
  * connections, then writes the save. Killed before that, it loses what came
- * since its last save (it saves every second only until the stop began).
+ * since its last save (it saves every few seconds, and not once the stop began).
  */
 export const KINESIS_STOP = { signal: 'SIGTERM' as NodeJS.Signals, graceMs: 60_000 };
 

@@ -416,6 +416,8 @@ class Services {
     this.kinesis = await startKinesisLocal({
       port: this.relay.port + 2, // and its TLS port, +1: behind the relay
       persistDir: path.join(this.workDir, 'kinesis'),
+      // It is only ever stopped with SIGTERM here, which saves everything.
+      persistIntervalSeconds: 60,
       extraEnv: { SHARD_LIMIT: '100' },
     });
     await this.relay.open();
