@@ -1,5 +1,6 @@
 /** The command line of `npm run study`. */
 import { parseArgs } from 'node:util';
+import { number, UsageError } from '../options.ts';
 
 export const REALTIME_MODES = ['standard', 'efo'] as const;
 export type RealtimeMode = (typeof REALTIME_MODES)[number];
@@ -58,9 +59,7 @@ Options:
   -h, --help              show this help
 `;
 
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError };
 
 export function parseStudyArgs(argv: readonly string[]): StudyOptions {
   let values: Record<string, string | boolean | undefined>;
@@ -135,12 +134,4 @@ function list(value: string): string[] {
     .split(',')
     .map((item) => item.trim())
     .filter(Boolean);
-}
-
-function number(value: string, flag: string, min: number, max: number): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
-    throw new UsageError(`${flag} must be a number from ${min} to ${max}, got ${value}`);
-  }
-  return parsed;
 }

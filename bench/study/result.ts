@@ -1,6 +1,6 @@
 /** The study's result: one entry per setting, the figures people compare, and its renderings. */
 import { renderTable } from '../../scripts/report/table.ts';
-import type { CpuUse } from '../resources.ts';
+import type { CpuUse, MachineRecord } from '../resources.ts';
 import { percentiles, round } from '../stats.ts';
 import type { AwsPrices } from './aws-prices.ts';
 import { billedDurationMs, type SettingCost, settingCost } from './cost.ts';
@@ -57,15 +57,7 @@ export interface StudyResult {
   finishedAt: string;
   durationSeconds: number;
   options: Omit<StudyOptions, 'help' | 'json'>;
-  machine: {
-    cpus: number;
-    cpuModel: string;
-    memoryGb: number;
-    node: string;
-    platform: string;
-    loadAverageBefore: number[];
-    loadAverageAfter: number[];
-  };
+  machine: MachineRecord;
   /** Bytes of one price event on the stream (for PUT units and enhanced fan-out data). */
   bytesPerRecord: number;
   prices: AwsPrices;

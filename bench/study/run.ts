@@ -22,7 +22,7 @@ import { createRuntimeKinesisClient } from '../../local/kinesis/kinesis-client.t
 import { PROJECT_DIR } from '../../local/runtime.ts';
 import { startServices } from '../../local/services/local-services.ts';
 import { BenchAgent } from '../agent-client.ts';
-import { machineInfo } from '../resources.ts';
+import { machineInfo, machineRecord } from '../resources.ts';
 import { round } from '../stats.ts';
 import { AWS_PRICES } from './aws-prices.ts';
 import { parseStudyArgs, type StudyOptions, USAGE, UsageError } from './options.ts';
@@ -107,15 +107,7 @@ export async function runStudy(
       finishedAt: finishedAt.toISOString(),
       durationSeconds: round((finishedAt.getTime() - startedAt.getTime()) / 1000, 1),
       options: recorded,
-      machine: {
-        cpus: machine.cpus,
-        cpuModel: machine.cpuModel,
-        memoryGb: machine.memoryGb,
-        node: machine.node,
-        platform: machine.platform,
-        loadAverageBefore: machine.loadAverage,
-        loadAverageAfter: machineInfo().loadAverage,
-      },
+      machine: machineRecord(machine),
       bytesPerRecord,
       prices: AWS_PRICES,
       reference: ORIGINAL_STUDY,
