@@ -50,7 +50,8 @@ Options:
                           fan-out); default standard,efo; none: --modes ''
   --loads <l1,l2,...>     offered loads: original (5 symbols every 10 s) and/or
                           records/s; default original,100
-  --original-seconds <s>  load per setting at the original load, default 120
+  --original-seconds <s>  load per setting at the original load, default 180
+                          (as bench's original-load phase: 90 records)
   --rate-seconds <s>      load per setting at a records/s load, default 20
   --pg-port <port>        embedded PostgreSQL, default 54419
   --kinesis-port <port>   kinesis-local, default 4648
@@ -119,7 +120,7 @@ export function parseStudyArgs(argv: readonly string[]): StudyOptions {
     sizes,
     modes: [...new Set(modes)],
     loads: [...new Set(loads)],
-    originalSeconds: number(text('original-seconds') ?? '120', '--original-seconds', 10, 86_400),
+    originalSeconds: number(text('original-seconds') ?? '180', '--original-seconds', 10, 86_400),
     rateSeconds: number(text('rate-seconds') ?? (quick ? '8' : '20'), '--rate-seconds', 1, 3_600),
     postgresPort: number(text('pg-port') ?? '54419', '--pg-port', 1, 65_535),
     kinesisPort: number(text('kinesis-port') ?? '4648', '--kinesis-port', 2, 65_535),

@@ -21,7 +21,7 @@ describe('study options and sweep', () => {
       { key: 'w30-b1000-efo', batchingWindowSeconds: 30, batchSize: 1000, enhancedFanOut: true },
     ]);
     const original = sweep.settings.filter((s) => s.load === 'original');
-    expect(original.every((s) => s.offeredPerSecond === 0.5 && s.loadSeconds === 120)).toBe(true);
+    expect(original.every((s) => s.offeredPerSecond === 0.5 && s.loadSeconds === 180)).toBe(true);
     expect(sweep.settings.find((s) => s.id === 'batch w15 b1000 @100/s')).toMatchObject({
       consumer: 'batch',
       batchingWindowSeconds: 15,
