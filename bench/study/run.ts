@@ -33,6 +33,8 @@ import { type AssemblySpec, planSweep } from './sweep.ts';
 
 /** The stack's symbols (cdk/config.ts DEFAULT_SYMBOLS): 5, so the original load is 0.5 records/s. */
 const SYMBOLS = 5;
+/** Trade ids skipped after a failed setting, so none of its rows is counted again. */
+const FAILED_SETTING_TRADE_IDS = 1_000_000;
 
 export interface StudyRun {
   result: StudyResult;
@@ -75,16 +77,27 @@ export async function runStudy(
       let tradeId = 1;
       for (const [i, spec] of sweep.settings.entries()) {
         log(`(${i + 1}/${sweep.settings.length}) ${spec.id}: ${spec.loadSeconds} s of load`);
-        const { measurement, nextTradeId } = await runSetting({
-          spec,
-          cdkOut: await (assemblies.get(spec.assembly) as Promise<string>),
-          dataDir: path.join(workDir, 'runtime'),
-          services,
-          kinesis,
-          agent,
-          firstTradeId: tradeId,
-          log,
-        });
+        let run: Awaited<ReturnType<typeof runSetting>>;
+        try {
+          run = await runSetting({
+            spec,
+            cdkOut: await (assemblies.get(spec.assembly) as Promise<string>),
+            dataDir: path.join(workDir, 'runtime'),
+            services,
+            kinesis,
+            agent,
+            firstTradeId: tradeId,
+            log,
+          });
+        } catch (error) {
+          // One setting that fails does not cost the others: it is left out and said so.
+          const line = `${spec.id} failed and is left out: ${(error as Error).message}`;
+          log(`  ! ${line}`);
+          warnings.push(line);
+          tradeId += FAILED_SETTING_TRADE_IDS;
+          continue;
+        }
+        const { measurement, nextTradeId } = run;
         tradeId = nextTradeId;
         const setting = summarize(spec, measurement, bytesPerRecord, AWS_PRICES);
         warnings.push(...measurement.warnings);
