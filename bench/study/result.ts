@@ -6,7 +6,7 @@ import type { AwsPrices } from './aws-prices.ts';
 import { billedDurationMs, type SettingCost, settingCost } from './cost.ts';
 import type { StudyOptions } from './options.ts';
 import type { ORIGINAL_STUDY } from './reference.ts';
-import type { SettingMeasurement } from './setting.ts';
+import { type SettingMeasurement, THROUGHPUT_BUCKET_SECONDS } from './setting.ts';
 import type { SettingSpec } from './sweep.ts';
 
 export interface StudySetting {
@@ -122,7 +122,7 @@ export function summarize(
     loadAverage1m: m.loadAverage1m,
     partsMeanMs: m.partsMeanMs,
     partsP50Ms: m.partsP50Ms,
-    throughput: { bucketSeconds: 10, perBucket: m.perBucket },
+    throughput: { bucketSeconds: THROUGHPUT_BUCKET_SECONDS, perBucket: m.perBucket },
     latencySamplesMs: m.latencySamplesMs,
   };
 }
