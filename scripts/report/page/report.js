@@ -385,7 +385,7 @@ function completeness() {
         }),
         axis({
           label: 'records written of those sent',
-          values: ticks((p) => `${number(0).format(p)} %`),
+          values: ticks((p) => (p > 100 ? '' : `${number(0).format(p)} %`)),
         }),
       ],
       series: [
