@@ -139,7 +139,7 @@ function list(value: string | undefined, flag: string): string[] {
   return items;
 }
 
-function number(value: string, flag: string, min: number, max: number): number {
+export function number(value: string, flag: string, min: number, max: number): number {
   const parsed = Number(value);
   if (!Number.isFinite(parsed) || parsed < min || parsed > max) {
     throw new UsageError(`${flag} must be a number from ${min} to ${max}, got ${value}`);

@@ -311,7 +311,7 @@ async function measureFloors(
   };
 }
 
-interface StackFacts {
+export interface StackFacts {
   streamName: string;
   shardCount: number;
   symbols: string[];
@@ -319,7 +319,7 @@ interface StackFacts {
   batchSize: number;
 }
 
-function describeStack(runtime: LocalRuntime): StackFacts {
+export function describeStack(runtime: LocalRuntime): StackFacts {
   const stream = runtime.streams[0];
   if (!stream) throw new Error('the stack has no stream');
   const fetch = runtime.functions.find((fn) => fn.name === 'FetchPrices');
@@ -350,7 +350,7 @@ function describeRealtimeRead(runtime: LocalRuntime, mode: Mode): string {
  * run at once) with an invocation of one record, so cold starts stay out of
  * the figures. The rows it writes have trade ids below the phases'.
  */
-async function warmUp(
+export async function warmUp(
   runtime: LocalRuntime,
   pool: pg.Pool,
   stack: StackFacts,

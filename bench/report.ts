@@ -5,7 +5,7 @@ import { renderTable } from '../scripts/report/table.ts';
 import { CONSUMERS } from './measure.ts';
 import type { BenchOptions } from './options.ts';
 import type { Floors, ModeResult, PhaseResult } from './pipeline.ts';
-import type { CpuUse } from './resources.ts';
+import type { CpuUse, MachineRecord } from './resources.ts';
 import { round } from './stats.ts';
 
 export interface Check {
@@ -20,15 +20,7 @@ export interface BenchReport {
   startedAt: string;
   finishedAt: string;
   options: Omit<BenchOptions, 'help'>;
-  machine: {
-    cpus: number;
-    cpuModel: string;
-    memoryGb: number;
-    node: string;
-    platform: string;
-    loadAverageBefore: number[];
-    loadAverageAfter: number[];
-  };
+  machine: MachineRecord;
   floors: Floors | undefined;
   modes: ModeResult[];
   checks: Check[];

@@ -189,6 +189,30 @@ export function watchMemory(pids: ResourcePids, everyMs = 1_000) {
   };
 }
 
+/** The machine a run was measured on, with its load average before and after. */
+export interface MachineRecord {
+  cpus: number;
+  cpuModel: string;
+  memoryGb: number;
+  node: string;
+  platform: string;
+  loadAverageBefore: number[];
+  loadAverageAfter: number[];
+}
+
+/** `before` is machineInfo() taken when the run started; the load average after is read now. */
+export function machineRecord(before: ReturnType<typeof machineInfo>): MachineRecord {
+  return {
+    cpus: before.cpus,
+    cpuModel: before.cpuModel,
+    memoryGb: before.memoryGb,
+    node: before.node,
+    platform: before.platform,
+    loadAverageBefore: before.loadAverage,
+    loadAverageAfter: machineInfo().loadAverage,
+  };
+}
+
 export function machineInfo() {
   return {
     cpus: os.cpus().length,

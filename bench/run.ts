@@ -19,7 +19,7 @@ import { BenchAgent } from './agent-client.ts';
 import { type BenchOptions, type Mode, parseBenchArgs, USAGE, UsageError } from './options.ts';
 import { type Floors, type ModeResult, runMode } from './pipeline.ts';
 import { type BenchReport, checks, renderMarkdown, renderText } from './report.ts';
-import { machineInfo } from './resources.ts';
+import { machineInfo, machineRecord } from './resources.ts';
 
 export interface BenchRun {
   report: BenchReport;
@@ -77,15 +77,7 @@ export async function runBench(
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
       options: recorded,
-      machine: {
-        cpus: machine.cpus,
-        cpuModel: machine.cpuModel,
-        memoryGb: machine.memoryGb,
-        node: machine.node,
-        platform: machine.platform,
-        loadAverageBefore: machine.loadAverage,
-        loadAverageAfter: machineInfo().loadAverage,
-      },
+      machine: machineRecord(machine),
       floors,
       modes,
       checks: checks(modes, floors),

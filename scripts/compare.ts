@@ -3,21 +3,12 @@
  * of silver.prices. See `npm run compare -- --help`.
  */
 import { parseArgs } from 'node:util';
-import type pg from 'pg';
-import { createPool, LOCAL_DATABASE_URL, operatorDatabaseSetting } from '../lambdas/shared/db.ts';
+import { LOCAL_DATABASE_URL } from '../lambdas/shared/db.ts';
 import { compareConsumers, totalRecords } from './report/compare.ts';
-import { describeDatabaseError, serverOf } from './report/database-errors.ts';
+import { serverOf } from './report/database-errors.ts';
 import { renderReport } from './report/render.ts';
+import { EXIT, inSnapshot } from './report/snapshot.ts';
 import { type Bound, checkBounds, parseBound, WindowError } from './report/window.ts';
-
-const EXIT = {
-  ok: 0,
-  noRows: 1,
-  badArguments: 2,
-  unreachable: 3,
-  notMigrated: 4,
-  failed: 5,
-} as const;
 
 const USAGE = `Usage: npm run compare -- [--since 5m] [--until now] [--json]
 
@@ -87,43 +78,12 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
 
-  const setting = operatorDatabaseSetting();
-  const databaseUrl = setting.url;
-  let pool: pg.Pool;
-  try {
-    pool = await createPool(setting, 1);
-  } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n`);
-    return EXIT.badArguments;
+  const outcome = await inSnapshot((client) => compareConsumers(client, options));
+  if (!outcome.ok) {
+    process.stderr.write(`${outcome.message}\n`);
+    return outcome.exitCode;
   }
-
-  let report: Awaited<ReturnType<typeof compareConsumers>>;
-  try {
-    const client = await pool.connect();
-    try {
-      // One snapshot for every query, so the tables agree with each other
-      // while the pipeline keeps writing.
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      report = await compareConsumers(client, options);
-      await client.query('COMMIT');
-    } finally {
-      client.release(true);
-    }
-  } catch (error) {
-    if (error instanceof WindowError) {
-      process.stderr.write(`${error.message}\n`);
-      return EXIT.badArguments;
-    }
-    const { problem, message } = describeDatabaseError(error, databaseUrl);
-    process.stderr.write(`${message}\n`);
-    return problem === 'unreachable'
-      ? EXIT.unreachable
-      : problem === 'not-migrated'
-        ? EXIT.notMigrated
-        : EXIT.failed;
-  } finally {
-    await pool.end();
-  }
+  const { value: report, databaseUrl } = outcome;
 
   if (totalRecords(report) === 0) {
     process.stderr.write(

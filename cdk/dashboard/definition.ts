@@ -82,6 +82,7 @@ export type DataQuery =
   | 'dashboard/gold_hourly.sql'
   | 'dashboard/gold_hourly_change.sql'
   | 'reports/consumers.sql'
+  | 'reports/latency_cdf.sql'
   | 'reports/per_minute.sql'
   | 'reports/per_symbol.sql';
 
@@ -107,6 +108,11 @@ export interface Column {
 export type DataWidgetView =
   | { type: 'timeseries'; unit: Unit; shape: SeriesShape; bucketed: boolean }
   | { type: 'table'; columns: readonly Column[] }
+  /**
+   * A cumulative distribution, one line per `series` value: rows of
+   * (`series`, `records`, `share`, `value`), ascending by share.
+   */
+  | { type: 'cdf'; unit: Unit; series: string; share: string; value: string; records: string }
   /** One card per row: `title` names it, `primary` is the big number. */
   | { type: 'cards'; title: string; primary: Column; secondary: readonly Column[] };
 
@@ -306,6 +312,23 @@ export const DASHBOARD: DashboardDefinition = {
             ...perConsumer(METRIC.endToEndLatency, 'p50', ' p50'),
             ...perConsumer(METRIC.endToEndLatency, 'p95', ' p95'),
           ],
+        },
+        {
+          kind: 'data',
+          id: 'latency-cdf',
+          title: 'Latency distribution per consumer (SQL)',
+          description:
+            'Share of the rows in the range written within a given end-to-end latency (log scale): the per-record consumer’s curve rises within a second, the batched one’s spreads over its window.',
+          width: 12,
+          query: 'reports/latency_cdf.sql',
+          view: {
+            type: 'cdf',
+            unit: 'ms',
+            series: 'consumer',
+            share: 'share',
+            value: 'latency_ms',
+            records: 'records',
+          },
         },
         {
           kind: 'data',

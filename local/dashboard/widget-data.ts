@@ -40,6 +40,7 @@ export type WidgetBody =
   | { type: 'timeseries'; unit: Unit; bucketSeconds: number | null; panels: Panel[] }
   | { type: 'single-value'; unit: Unit; values: Array<{ label: string; value: number | null }> }
   | { type: 'table'; columns: readonly Column[]; rows: Array<Record<string, unknown>> }
+  | { type: 'cdf'; unit: Unit; series: CdfSeries[] }
   | {
       type: 'cards';
       title: string;
@@ -48,6 +49,13 @@ export type WidgetBody =
       rows: Array<Record<string, unknown>>;
     }
   | { type: 'unavailable'; message: string };
+
+export interface CdfSeries {
+  label: string;
+  records: number;
+  /** [value, share of rows at or below it], ascending. */
+  points: Array<[number, number]>;
+}
 
 export interface WidgetData {
   id: string;
@@ -127,6 +135,9 @@ function emptiness(body: WidgetBody, title: string) {
     case 'table':
     case 'cards':
       empty = body.rows.length === 0;
+      break;
+    case 'cdf':
+      empty = body.series.every((s) => s.points.length === 0);
       break;
     default:
       empty = true;
@@ -238,6 +249,8 @@ async function dataBody(
       };
     case 'table':
       return { type: 'table', columns: view.columns, rows: rows.map(plain) };
+    case 'cdf':
+      return { type: 'cdf', unit: view.unit, series: toCdf(rows, view) };
     case 'cards':
       return {
         type: 'cards',
@@ -247,6 +260,27 @@ async function dataBody(
         rows: rows.map(plain),
       };
   }
+}
+
+/** Rows of (series, records, share, value) into one line per series, in the rows' order. */
+export function toCdf(
+  rows: Array<Record<string, unknown>>,
+  view: Extract<DataWidgetView, { type: 'cdf' }>,
+): CdfSeries[] {
+  const series = new Map<string, CdfSeries>();
+  for (const row of rows) {
+    const label = String(row[view.series]);
+    const value = numberOrNull(row[view.value]);
+    const share = numberOrNull(row[view.share]);
+    if (value === null || share === null) continue;
+    let line = series.get(label);
+    if (!line) {
+      line = { label, records: numberOrNull(row[view.records]) ?? 0, points: [] };
+      series.set(label, line);
+    }
+    line.points.push([value, share]);
+  }
+  return [...series.values()];
 }
 
 /** Rows as JSON-friendly objects: times as ISO strings. */

@@ -18,7 +18,7 @@ import {
   startLocalDashboard,
 } from '../../local/dashboard/index.ts';
 import { type LocalRuntime, PROJECT_DIR, startLocalRuntime } from '../../local/runtime.ts';
-import { launchBrowser } from '../support/browser.ts';
+import { launchBrowser } from '../../scripts/browser.ts';
 import { waitFor } from '../support/wait.ts';
 
 const DASHBOARD_PORT = Number(process.env.PRICESTREAM_E2E_DASHBOARD_PORT ?? 3009);
@@ -73,7 +73,7 @@ async function chartWidgets() {
   return page.evaluate(() =>
     [
       ...document.querySelectorAll(
-        '.widget[data-type="timeseries"]:not([data-state="empty"]):not([data-state="unavailable"])',
+        '.widget:is([data-type="timeseries"], [data-type="cdf"]):not([data-state="empty"]):not([data-state="unavailable"])',
       ),
     ].map((widget) => {
       const holders = [...widget.querySelectorAll('.uplot')];
@@ -184,6 +184,7 @@ describe('local dashboard in a browser', () => {
     expect(charts.map((c) => c.id)).toEqual(
       expect.arrayContaining([
         'e2e-latency',
+        'latency-cdf',
         'latency-over-time',
         'records-written',
         'fetch-success',

@@ -203,6 +203,43 @@ describe('local dashboard API', () => {
     }
   });
 
+  it('draws the latency CDF of each consumer from silver.prices', async () => {
+    const { status, body } = await get(server, '/api/widgets/latency-cdf?range=15m');
+
+    expect(status).toBe(200);
+    expect(body.empty).toBe(false);
+    expect(body.body.type).toBe('cdf');
+    const series = body.body.series as Array<{
+      label: string;
+      records: number;
+      points: Array<[number, number]>;
+    }>;
+    expect(series.map((s) => [s.label, s.records])).toEqual([
+      ['realtime', 3],
+      ['batch', 3],
+    ]);
+    const { rows } = await pool.query(
+      `SELECT consumer,
+              min(extract(epoch FROM processed_at - fetched_at) * 1000)::float8 AS min_ms,
+              max(extract(epoch FROM processed_at - fetched_at) * 1000)::float8 AS max_ms
+         FROM silver.prices GROUP BY consumer`,
+    );
+    for (const line of series) {
+      expect(line.points).toHaveLength(201);
+      const shares = line.points.map(([, share]) => share);
+      const values = line.points.map(([value]) => value);
+      expect(shares[0]).toBe(0);
+      expect(shares.at(-1)).toBe(1);
+      for (let i = 1; i < values.length; i++) {
+        expect(values[i]).toBeGreaterThanOrEqual(values[i - 1] as number);
+        expect(shares[i]).toBeGreaterThan(shares[i - 1] as number);
+      }
+      const row = rows.find((r) => r.consumer === line.label);
+      expect(values[0]).toBeCloseTo(row.min_ms, 6);
+      expect(values.at(-1)).toBeCloseTo(row.max_ms, 6);
+    }
+  });
+
   it('totals the records written over the range, as the database counts them', async () => {
     const { body } = await get(server, '/api/widgets/records-total?range=1h');
 

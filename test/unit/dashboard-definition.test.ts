@@ -65,6 +65,7 @@ describe('dashboard definition', () => {
         'latest-prices',
         'price-over-time',
         'latency-over-time',
+        'latency-cdf',
         'records-per-minute',
         'freshness',
         'records-by-symbol',

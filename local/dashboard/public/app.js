@@ -243,6 +243,8 @@ function render(entry, data) {
   switch (body.type) {
     case 'timeseries':
       return renderTimeseries(entry, body);
+    case 'cdf':
+      return renderCdf(entry, body);
     case 'single-value':
       return replace(entry, renderSingles(body));
     case 'cards':
@@ -448,6 +450,62 @@ function renderTimeseries(entry, body) {
       new uPlot(chartOptions(panel, body.unit, panelWidth, 160), toData(panel), holder),
     );
   });
+}
+
+/**
+ * A cumulative distribution per series on one chart: x the value (log
+ * scale), y the share of rows at or below it. The series' points go onto
+ * one ascending x axis, null where a series has none.
+ */
+function renderCdf(entry, body) {
+  const xs = [...new Set(body.series.flatMap((s) => s.points.map(([x]) => Math.max(1, x))))].sort(
+    (a, b) => a - b,
+  );
+  const index = new Map(xs.map((x, i) => [x, i]));
+  const columns = body.series.map((s) => {
+    const ys = xs.map(() => null);
+    for (const [x, share] of s.points) ys[index.get(Math.max(1, x))] = share;
+    return ys;
+  });
+  destroyCharts(entry);
+  entry.signature = 'cdf';
+  const holder = el('div', {});
+  entry.body.replaceChildren(holder);
+  const width = entry.body.clientWidth || entry.root.clientWidth - 24;
+  const options = {
+    width,
+    height: 200,
+    scales: { x: { time: false, distr: 3, log: 10 }, y: { range: [0, 1] } },
+    series: [
+      { label: body.unit, value: (_u, v) => (v === null ? '' : formatUnit(v, body.unit)) },
+      ...body.series.map((s, i) => ({
+        label: `${s.label} (${numberFormat(0).format(s.records)})`,
+        stroke: COLORS[i % COLORS.length],
+        width: 2,
+        spanGaps: true,
+        points: { show: false },
+        value: (_u, v) => (v === null ? '' : `${numberFormat(1).format(v * 100)} %`),
+      })),
+    ],
+    axes: [
+      {
+        stroke: '#5d6b7a',
+        grid: { stroke: '#eef1f5' },
+        ticks: { stroke: '#dde3ea' },
+        values: (_u, values) => values.map((v) => axisValue(v, body.unit)),
+      },
+      {
+        stroke: '#5d6b7a',
+        grid: { stroke: '#eef1f5' },
+        ticks: { stroke: '#dde3ea' },
+        size: 50,
+        values: (_u, values) => values.map((v) => `${numberFormat(0).format(v * 100)}%`),
+      },
+    ],
+    legend: { show: true, live: true },
+    cursor: { drag: { x: false, y: false } },
+  };
+  entry.charts.push(new uPlot(options, [xs, ...columns], holder));
 }
 
 async function refreshWidget(entry) {

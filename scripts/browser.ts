@@ -1,8 +1,9 @@
 /**
- * A headless Chromium for the browser tests that needs nothing beyond
- * `npm ci`: the binary shipped inside the @sparticuz/chromium package
- * (unpacked into the temp folder on first use), driven by playwright-core.
- * PRICESTREAM_CHROMIUM points at another browser instead (e.g. /usr/bin/chromium).
+ * A headless Chromium that needs nothing beyond `npm ci`, for `npm run
+ * report` (chart PNGs) and the browser tests: the binary shipped inside the
+ * @sparticuz/chromium package (unpacked into the temp folder on first use),
+ * driven by playwright-core. PRICESTREAM_CHROMIUM points at another browser
+ * instead (e.g. /usr/bin/chromium).
  */
 import { type BrowserContext, chromium } from 'playwright-core';
 
