@@ -43,7 +43,7 @@ export function renderChaos(report: ChaosReport): string {
       `${f['invocation-faults']} invocations crashed or timed out by the Lambda host, ${f['coinbase-fault']} Coinbase stand-in outages; ` +
       `${f['runtime-exits']} runtime exits nobody asked for`,
     `producer: ${n(report.producer.acknowledged)} records acknowledged in ${report.producer.seconds} s; ${n(report.producer.failedCalls)} PutRecords calls failed and were sent again, ${n(report.producer.refusedEntries)} entries refused and sent again`,
-    `stream: ${n(report.stream.records)} records read back, ${report.stream.shardsAtEnd} open shards at the end`,
+    `stream: ${n(report.stream.records)} records read back (${n(Math.max(0, report.stream.records - report.producer.acknowledged))} more than acknowledged: puts that landed although their call failed, sent again), ${report.stream.shardsAtEnd} open shards at the end`,
     '',
     ...table,
     '',

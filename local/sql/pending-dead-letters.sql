@@ -5,4 +5,4 @@ FROM local_runtime.dead_letters
 WHERE redriven_at IS NULL
   AND ($1::bigint[] IS NULL OR id = ANY($1::bigint[]))
   AND ($2::text IS NULL OR function_name = $2)
-ORDER BY id;
+ORDER BY dead_letters.id;
