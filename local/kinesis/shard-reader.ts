@@ -116,19 +116,11 @@ export class PollingShardReader implements ShardRecordSource {
           this.iterator = undefined;
           continue;
         }
-        const position = this.position();
-        if (isBadStartingSequence(position, error)) {
-          // The record to go on after is gone: kinesis-local restored from a
-          // save older than it, the record expired, or the stream was made
-          // again. Resume from its arrival time: what came after it is read,
-          // what came before is not read again.
-          this.start = resumePoint(position);
+        const resume = resumeIfGone(this.position(), error, this.options, 'reading');
+        if (resume) {
+          this.start = resume;
           this.last = undefined;
           this.iterator = undefined;
-          this.options.reporter.warn(
-            `${this.options.shardId}: the position ${describeStartingPoint(position)} is not in the stream ` +
-              `(kinesis-local restored an older save, the record expired, or the stream was re-created); reading ${describeStartingPoint(this.start)}`,
-          );
           continue;
         }
         if (!failing) {
@@ -190,6 +182,27 @@ export function positionAfter(last: ShardRecord | undefined, start: StartingPoin
         arrivedAt: last.approximateArrivalTimestamp,
       }
     : start;
+}
+
+/**
+ * When `error` says the record to go on after is gone (kinesis-local
+ * restored from a save older than it, the record expired, the stream was
+ * made again): where to resume instead, said in a warning. Undefined for any
+ * other error.
+ */
+export function resumeIfGone(
+  position: StartingPoint,
+  error: unknown,
+  where: { shardId: string; reporter: ShardReaderReporter },
+  verb: 'reading' | 'subscribing',
+): StartingPoint | undefined {
+  if (!isBadStartingSequence(position, error)) return undefined;
+  const resume = resumePoint(position);
+  where.reporter.warn(
+    `${where.shardId}: the position ${describeStartingPoint(position)} is not in the stream ` +
+      `(kinesis-local restored an older save, the record expired, or the stream was re-created); ${verb} ${describeStartingPoint(resume)}`,
+  );
+  return resume;
 }
 
 /**

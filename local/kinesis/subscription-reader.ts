@@ -32,10 +32,8 @@ import {
 } from '../shared/backoff.ts';
 import type { ShardRecord } from './kinesis-event.ts';
 import {
-  describeStartingPoint,
-  isBadStartingSequence,
   positionAfter,
-  resumePoint,
+  resumeIfGone,
   type ShardRead,
   type ShardReaderReporter,
   type ShardRecordSource,
@@ -147,14 +145,10 @@ export class SubscriptionShardReader implements ShardRecordSource {
           this.renewing = false;
           continue;
         }
-        const position = this.position();
-        if (isBadStartingSequence(position, error)) {
-          this.start = resumePoint(position);
+        const resume = resumeIfGone(this.position(), error, this.options, 'subscribing');
+        if (resume) {
+          this.start = resume;
           this.last = undefined;
-          this.options.reporter.warn(
-            `${this.options.shardId}: the position ${describeStartingPoint(position)} is not in the stream ` +
-              `(kinesis-local restored an older save, the record expired, or the stream was re-created); subscribing ${describeStartingPoint(this.start)}`,
-          );
           continue;
         }
         if (!failing) {
