@@ -69,6 +69,12 @@ async function run(): Promise<number> {
     './dashboard/index.ts'
   );
 
+  // A closed terminal makes every later write fail (EIO, EPIPE). Unheard,
+  // that error would kill the runtime in the middle of its clean stop; the
+  // watchdog would then stop the servers, but in-flight batches and the last
+  // checkpoints would be cut short. Output that cannot be shown is dropped.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+
   let runtime: LocalRuntime | undefined;
   let stopRequested = false;
   let firstSignalAt = 0;

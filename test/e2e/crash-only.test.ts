@@ -8,7 +8,7 @@
  * child process, on a stack synthesized once, with its own ports and data.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -245,7 +245,13 @@ describe('npm start in a terminal', () => {
     await gone(record.runtimePid, 'the supervised runtime');
     for (const service of record.services) await gone(service.pid, 'its server');
 
-    expect(output).toMatch(/SIGTERM: stopping/);
+    // A clean stop releases the watchdog and removes the record of its
+    // servers; a runtime that died instead (its writes to the closed terminal
+    // fail with EIO, which used to be an uncaught error) leaves the record,
+    // and the watchdog stops the servers under its in-flight batches. Its
+    // "SIGTERM: stopping" line is not checked: it races \`script\` closing
+    // the terminal as its child ends.
+    expect(existsSync(path.join(dataDir, 'services.json'))).toBe(false);
   });
 });
 

@@ -21,17 +21,23 @@ describe('bench load generator (kinesis-local)', () => {
     const records = await readAsLambdaRecords(kinesis, stream, streamArn);
     kinesis.destroy();
 
-    expect(result).toMatchObject({ sent: 100, failed: 0, firstTradeId: 1_000, lastTradeId: 1_099 });
+    // 50/s for 2 s owes 100 records. A rate step ends on time, so on a busy
+    // machine a last slot whose timer fired late is not sent (it shows in the
+    // achieved rate): allow that, but every record sent is numbered in order
+    // and on the stream exactly once.
+    const { sent } = result;
+    expect(sent).toBeLessThanOrEqual(100);
     expect(result.achievedPerSecond).toBeGreaterThan(45);
+    expect(result).toMatchObject({ failed: 0, firstTradeId: 1_000, lastTradeId: 1_000 + sent - 1 });
     const events = records.map((r) => ({
       event: parsePriceEvent(Buffer.from(r.kinesis.data, 'base64')),
       arrivedAt: r.kinesis.approximateArrivalTimestamp * 1000,
       key: r.kinesis.partitionKey,
     }));
     expect(events.map((e) => e.event.tradeId).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(
-      Array.from({ length: 100 }, (_, i) => 1_000 + i),
+      Array.from({ length: sent }, (_, i) => 1_000 + i),
     );
-    expect(new Set(events.map((e) => e.event.eventId)).size).toBe(100);
+    expect(new Set(events.map((e) => e.event.eventId)).size).toBe(sent);
     expect(new Set(events.map((e) => e.event.symbol))).toEqual(new Set(SYMBOLS));
     for (const { event, arrivedAt, key } of events) {
       expect(event.source).toBe('sim');
