@@ -129,7 +129,9 @@ export class PollingShardReader implements ShardRecordSource {
             `Kinesis ${this.options.streamName}/${this.options.shardId}: ${errorMessage(error)}; retrying`,
           );
         }
-        this.iterator = name === 'ResourceNotFoundException' ? undefined : this.iterator;
+        // A new iterator after any failure: the one held may come from a
+        // kinesis-local that has since restarted from an older save.
+        this.iterator = undefined;
         await sleep(backoff.nextDelay(), signal);
       }
     }
@@ -141,7 +143,17 @@ export class PollingShardReader implements ShardRecordSource {
   }
 
   private async newIterator(signal: AbortSignal): Promise<string> {
-    const position = this.position();
+    const position = await confirmPosition(
+      this.kinesis,
+      this.position(),
+      this.options,
+      'reading',
+      signal,
+    );
+    if (position.type !== 'AFTER_SEQUENCE_NUMBER') {
+      this.start = position;
+      this.last = undefined;
+    }
     const input: GetShardIteratorCommandInput = {
       StreamName: this.options.streamName,
       ShardId: this.options.shardId,
@@ -201,6 +213,61 @@ export function resumeIfGone(
   where.reporter.warn(
     `${where.shardId}: the position ${describeStartingPoint(position)} is not in the stream ` +
       `(kinesis-local restored an older save, the record expired, or the stream was re-created); ${verb} ${describeStartingPoint(resume)}`,
+  );
+  return resume;
+}
+
+/**
+ * Where to read from, having checked that the record an AFTER_SEQUENCE_NUMBER
+ * point goes on after is still the one that was read (same arrival time).
+ * kinesis-local, restored from an older save, numbers new records as it
+ * numbered the ones it lost: the sequence number is then valid again but names
+ * a newer record, and reading after it would skip the records before it.
+ * Returns `position` when it holds (or cannot be checked), else where to
+ * resume (from the record's arrival time), said in a warning.
+ */
+export async function confirmPosition(
+  kinesis: Pick<KinesisClient, 'send'>,
+  position: StartingPoint,
+  where: { streamName: string; shardId: string; reporter: ShardReaderReporter },
+  verb: 'reading' | 'subscribing',
+  signal?: AbortSignal,
+): Promise<StartingPoint> {
+  if (position.type !== 'AFTER_SEQUENCE_NUMBER' || !position.arrivedAt) return position;
+  let iterator: string | undefined;
+  try {
+    ({ ShardIterator: iterator } = await kinesis.send(
+      new GetShardIteratorCommand({
+        StreamName: where.streamName,
+        ShardId: where.shardId,
+        ShardIteratorType: 'AT_SEQUENCE_NUMBER',
+        StartingSequenceNumber: position.sequenceNumber,
+      }),
+      signal ? { abortSignal: signal } : {},
+    ));
+  } catch (error) {
+    const resume = resumeIfGone(position, error, where, verb);
+    if (resume) return resume;
+    throw error;
+  }
+  if (!iterator) return position;
+  const page = await kinesis.send(
+    new GetRecordsCommand({ ShardIterator: iterator, Limit: 1 }),
+    signal ? { abortSignal: signal } : {},
+  );
+  const found = page.Records?.[0];
+  // An empty page proves nothing (Kinesis may return one before the record).
+  if (!found) return position;
+  if (
+    found.SequenceNumber === position.sequenceNumber &&
+    found.ApproximateArrivalTimestamp?.getTime() === position.arrivedAt.getTime()
+  ) {
+    return position;
+  }
+  const resume = resumePoint(position);
+  where.reporter.warn(
+    `${where.shardId}: the record at ${position.sequenceNumber} is not the one read there ` +
+      `(kinesis-local restored an older save and numbered new records the same); ${verb} ${describeStartingPoint(resume)}`,
   );
   return resume;
 }

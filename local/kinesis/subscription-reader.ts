@@ -32,6 +32,7 @@ import {
 } from '../shared/backoff.ts';
 import type { ShardRecord } from './kinesis-event.ts';
 import {
+  confirmPosition,
   positionAfter,
   resumeIfGone,
   type ShardRead,
@@ -218,7 +219,17 @@ export class SubscriptionShardReader implements ShardRecordSource {
   }
 
   private async *subscribe(): AsyncGenerator<SubscribeToShardEventStream> {
-    const position = this.position();
+    const position = await confirmPosition(
+      this.kinesis,
+      this.position(),
+      this.options,
+      'subscribing',
+      this.closed.signal,
+    );
+    if (position.type !== 'AFTER_SEQUENCE_NUMBER') {
+      this.start = position;
+      this.last = undefined;
+    }
     const startingPosition: StartingPosition = { Type: position.type };
     if (position.type === 'AFTER_SEQUENCE_NUMBER') {
       startingPosition.SequenceNumber = position.sequenceNumber;

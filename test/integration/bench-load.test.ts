@@ -64,7 +64,10 @@ describe('bench load generator (kinesis-local)', () => {
     kinesis.destroy();
 
     expect(result).toMatchObject({ sent: 10, failed: 0, lastTradeId: 10 });
-    expect(result.achievedPerSecond).toBe(5);
+    // 10 records over the 2 s phase; the last tick may fall at its very end
+    // (up to 1 s of jitter) and finish a few milliseconds after it.
+    expect(result.achievedPerSecond).toBeLessThanOrEqual(5);
+    expect(result.achievedPerSecond).toBeGreaterThan(4.5);
     const symbols = records.map((r) => r.kinesis.partitionKey);
     expect(symbols).toEqual([...SYMBOLS, ...SYMBOLS]);
   });
