@@ -152,34 +152,32 @@ const readers: Array<[string, MakeReader]> = [
 ];
 
 describe.each(readers)('%s, going on after a sequence number', (_name, makeReader) => {
-  it('reads what follows the record it read, when the number still names that record', async () => {
+  /** Puts 1–6, then reads from `position(stored)`: the ids read and the warnings given. */
+  const readFrom = async (prefix: string, position: (stored: Stored[]) => StartingPoint) => {
     const kinesis = testKinesis();
     try {
-      const stream = uniqueStreamName('positions-kept');
+      const stream = uniqueStreamName(prefix);
       const stored = await twoPuts(kinesis, stream);
       const warnings: string[] = [];
-      const reader = await makeReader(kinesis, stream, asRead(stored), warnings);
-
-      expect(await readIds(reader, 3)).toEqual(ids(4, 6));
-      expect(warnings).toEqual([]);
+      const reader = await makeReader(kinesis, stream, position(stored), warnings);
+      return { read: await readIds(reader, 3), warnings };
     } finally {
       kinesis.destroy();
     }
+  };
+
+  it('reads what follows the record it read, when the number still names that record', async () => {
+    const { read, warnings } = await readFrom('positions-kept', asRead);
+
+    expect(read).toEqual(ids(4, 6));
+    expect(warnings).toEqual([]);
   });
 
   it('goes on from the arrival time of the record it read, when the number now names another', async () => {
-    const kinesis = testKinesis();
-    try {
-      const stream = uniqueStreamName('positions-renumbered');
-      const stored = await twoPuts(kinesis, stream);
-      const warnings: string[] = [];
-      const reader = await makeReader(kinesis, stream, renumbered(stored), warnings);
+    const { read, warnings } = await readFrom('positions-renumbered', renumbered);
 
-      expect(await readIds(reader, 3)).toEqual(ids(4, 6));
-      expect(warnings).toHaveLength(1);
-      expect(warnings[0]).toMatch(/is not the one read there .*; (reading|subscribing) at /);
-    } finally {
-      kinesis.destroy();
-    }
+    expect(read).toEqual(ids(4, 6));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/is not the one read there .*; (reading|subscribing) at /);
   });
 });
