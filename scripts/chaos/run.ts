@@ -156,8 +156,16 @@ export async function runChaos(
     await writeFile(faultsFile, JSON.stringify({}));
     await runtime.ensureRunning();
 
-    // What the stream holds, then the drain against it.
-    const stream = await readStream(kinesis, STREAM);
+    // What the stream holds, then the drain against it. Its own client: with
+    // 100,000 records kinesis-local can take more than 10 s for a page while
+    // the consumers read too, and a read is safe to try again.
+    const reader = createKinesisClient({
+      endpoint: services.kinesisEndpoint,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 5,
+      requestTimeoutMs: 60_000,
+    });
+    const stream = await readStream(reader, STREAM).finally(() => reader.destroy());
     say(`stream read back: ${stream.records} records`);
     const db = new pg.Pool({ connectionString: services.databaseUrl, max: 2 });
     db.on('error', () => {});
