@@ -129,9 +129,14 @@ export class PollingShardReader implements ShardRecordSource {
             `Kinesis ${this.options.streamName}/${this.options.shardId}: ${errorMessage(error)}; retrying`,
           );
         }
-        // A new iterator after any failure: the one held may come from a
-        // kinesis-local that has since restarted from an older save.
-        this.iterator = undefined;
+        // A new iterator when the stream or the connection went away: the
+        // one held may come from a kinesis-local that has since restarted
+        // from an older save. Not after a slow answer: an overloaded
+        // kinesis-local would be asked for more (a new iterator costs it
+        // three requests, see confirmPosition) just when it can least take it.
+        if (name === 'ResourceNotFoundException' || isConnectionLost(error)) {
+          this.iterator = undefined;
+        }
         await sleep(backoff.nextDelay(), signal);
       }
     }
@@ -169,6 +174,15 @@ export class PollingShardReader implements ShardRecordSource {
     if (!result.ShardIterator) throw new Error(`No shard iterator for ${this.options.shardId}`);
     return result.ShardIterator;
   }
+}
+
+/** The connection was refused or cut (the server stopped or restarted), not merely slow. */
+function isConnectionLost(error: unknown): boolean {
+  const { code, message } = error as { code?: string; message?: string };
+  return (
+    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(code ?? '') ||
+    /ECONNREFUSED|ECONNRESET|EPIPE|socket hang up/.test(message ?? '')
+  );
 }
 
 /**
