@@ -17,6 +17,7 @@ import {
   StoppedError,
   sleep,
 } from '../shared/backoff.ts';
+import { isConnectionLost } from '../shared/start-wait.ts';
 import type { ShardRecord } from './kinesis-event.ts';
 
 export type StartingPoint =
@@ -174,15 +175,6 @@ export class PollingShardReader implements ShardRecordSource {
     if (!result.ShardIterator) throw new Error(`No shard iterator for ${this.options.shardId}`);
     return result.ShardIterator;
   }
-}
-
-/** The connection was refused or cut (the server stopped or restarted), not merely slow. */
-function isConnectionLost(error: unknown): boolean {
-  const { code, message } = error as { code?: string; message?: string };
-  return (
-    ['ECONNREFUSED', 'ECONNRESET', 'EPIPE'].includes(code ?? '') ||
-    /ECONNREFUSED|ECONNRESET|EPIPE|socket hang up/.test(message ?? '')
-  );
 }
 
 /**

@@ -20,21 +20,35 @@ export interface StartWait {
   intervalMs?: number;
 }
 
+/** A connection refused or cut: the server is down or restarted, not merely slow. */
+const CONNECTION_LOST = /ECONNREFUSED|ECONNRESET|EPIPE|socket hang up/;
+
 /**
  * Errors that mean "not reachable yet, try again": refused or reset
  * connections, a database starting up or restarting, Kinesis throttling or
  * answering 5xx. Anything else (bad SQL, a bad template) is for real.
  */
-const TRANSIENT =
-  /ECONNREFUSED|ECONNRESET|EPIPE|ETIMEDOUT|EHOSTUNREACH|socket hang up|Connection terminated|connection timeout|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery|not yet accepting connections)|terminating connection|Client has encountered a connection error|LimitExceededException|ThrottlingException|ProvisionedThroughputExceededException|ServiceUnavailable|InternalFailure|InternalServerError|TimeoutError/i;
+const TRANSIENT = new RegExp(
+  `${CONNECTION_LOST.source}|ETIMEDOUT|EHOSTUNREACH|Connection terminated|connection timeout|timeout exceeded when trying to connect|the database system is (starting up|shutting down|in recovery|not yet accepting connections)|terminating connection|Client has encountered a connection error|LimitExceededException|ThrottlingException|ProvisionedThroughputExceededException|ServiceUnavailable|InternalFailure|InternalServerError|TimeoutError`,
+  'i',
+);
 
-export function isUnavailable(error: unknown): boolean {
+/** Whether `error`, or one of its causes, says what `pattern` matches (in its name, code or message). */
+function says(error: unknown, pattern: RegExp): boolean {
   for (let e: unknown = error, depth = 0; e && depth < 5; depth++) {
     const { name, message, code } = e as { name?: string; message?: string; code?: string };
-    if (TRANSIENT.test(`${name ?? ''} ${code ?? ''} ${message ?? String(e)}`)) return true;
+    if (pattern.test(`${name ?? ''} ${code ?? ''} ${message ?? String(e)}`)) return true;
     e = (e as { cause?: unknown }).cause;
   }
   return false;
+}
+
+export function isUnavailable(error: unknown): boolean {
+  return says(error, TRANSIENT);
+}
+
+export function isConnectionLost(error: unknown): boolean {
+  return says(error, CONNECTION_LOST);
 }
 
 /**

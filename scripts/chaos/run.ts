@@ -96,12 +96,14 @@ export async function runChaos(
     const services = new Services(workDir, options, say);
     cleanups.push(() => services.stop());
     await services.start();
-    const kinesis = createKinesisClient({
-      endpoint: services.kinesisEndpoint,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-      requestTimeoutMs: 10_000,
-    });
+    const chaosKinesis = (maxAttempts: number, requestTimeoutMs: number) =>
+      createKinesisClient({
+        endpoint: services.kinesisEndpoint,
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        maxAttempts,
+        requestTimeoutMs,
+      });
+    const kinesis = chaosKinesis(1, 10_000);
     cleanups.push(async () => kinesis.destroy());
 
     const faultsFile = path.join(workDir, 'faults.json');
@@ -159,12 +161,7 @@ export async function runChaos(
     // What the stream holds, then the drain against it. Its own client: with
     // 100,000 records kinesis-local can take more than 10 s for a page while
     // the consumers read too, and a read is safe to try again.
-    const reader = createKinesisClient({
-      endpoint: services.kinesisEndpoint,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 5,
-      requestTimeoutMs: 60_000,
-    });
+    const reader = chaosKinesis(5, 60_000);
     const stream = await readStream(reader, STREAM).finally(() => reader.destroy());
     say(`stream read back: ${stream.records} records`);
     const db = new pg.Pool({ connectionString: services.databaseUrl, max: 2 });
