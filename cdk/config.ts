@@ -345,16 +345,24 @@ function checkDatabase(config: PricestreamConfig): void {
   }
 }
 
-function database(raw: Raw, defaults: DatabaseConfig): DatabaseConfig {
-  const value = raw.database ?? {};
+/**
+ * A section of the configuration (`database`, `rollup`, …): its object, with
+ * every key checked against the defaults, and how to name one of its settings.
+ */
+function section(raw: Raw, key: string, defaults: object): { r: Raw; at: (sub: string) => string } {
+  const value = raw[key] ?? {};
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError('database', 'must be an object');
+    throw new ConfigError(key, 'must be an object');
   }
   const r = value as Raw;
   for (const sub of Object.keys(r)) {
-    if (!(sub in defaults)) throw new ConfigError(`database.${sub}`, 'unknown setting');
+    if (!Object.hasOwn(defaults, sub)) throw new ConfigError(`${key}.${sub}`, 'unknown setting');
   }
-  const at = (sub: string) => `database.${sub}`;
+  return { r, at: (sub: string) => `${key}.${sub}` };
+}
+
+function database(raw: Raw, defaults: DatabaseConfig): DatabaseConfig {
+  const { r, at } = section(raw, 'database', defaults);
   const minCapacity = halfSteps(r, 'minCapacity', defaults.minCapacity, 0, 256, at);
   const maxCapacity = halfSteps(r, 'maxCapacity', defaults.maxCapacity, 1, 256, at);
   if (maxCapacity < minCapacity) {
@@ -467,16 +475,7 @@ function setPath(raw: Raw, path: string, value: unknown): void {
 }
 
 function consumer(raw: Raw, key: 'realtime' | 'batch', defaults: ConsumerConfig): ConsumerConfig {
-  const value = raw[key] ?? {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError(key, 'must be an object');
-  }
-  const c = value as Raw;
-  const known = new Set(Object.keys(defaults));
-  for (const sub of Object.keys(c)) {
-    if (!known.has(sub)) throw new ConfigError(`${key}.${sub}`, 'unknown setting');
-  }
-  const at = (sub: string) => `${key}.${sub}`;
+  const { r: c, at } = section(raw, key, defaults);
   const parsed: ConsumerConfig = {
     batchSize: int(c, 'batchSize', defaults.batchSize, 1, 10_000, at),
     batchingWindowSeconds: int(
@@ -523,15 +522,7 @@ function consumer(raw: Raw, key: 'realtime' | 'batch', defaults: ConsumerConfig)
 }
 
 function rollup(raw: Raw, defaults: RollupConfig): RollupConfig {
-  const value = raw.rollup ?? {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError('rollup', 'must be an object');
-  }
-  const r = value as Raw;
-  for (const sub of Object.keys(r)) {
-    if (!(sub in defaults)) throw new ConfigError(`rollup.${sub}`, 'unknown setting');
-  }
-  const at = (sub: string) => `rollup.${sub}`;
+  const { r, at } = section(raw, 'rollup', defaults);
   return {
     scheduleMinutes: int(r, 'scheduleMinutes', defaults.scheduleMinutes, 1, 1440, at),
     sourceConsumer: oneOf(
@@ -546,15 +537,7 @@ function rollup(raw: Raw, defaults: RollupConfig): RollupConfig {
 }
 
 function timestream(raw: Raw, defaults: TimestreamConfig): TimestreamConfig {
-  const value = raw.timestream ?? {};
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError('timestream', 'must be an object');
-  }
-  const t = value as Raw;
-  for (const sub of Object.keys(t)) {
-    if (!(sub in defaults)) throw new ConfigError(`timestream.${sub}`, 'unknown setting');
-  }
-  const at = (sub: string) => `timestream.${sub}`;
+  const { r: t, at } = section(raw, 'timestream', defaults);
   const name = (key: 'databaseName' | 'tableName') => {
     const v = t[key] ?? defaults[key];
     if (typeof v !== 'string' || !/^[a-zA-Z0-9_.-]{3,256}$/.test(v)) {
