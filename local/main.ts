@@ -129,6 +129,7 @@ async function run(): Promise<number> {
       'CustomResourceError',
       'UsageError',
       'StartTimeoutError',
+      'StartRefusedError',
     ].includes((error as Error).name);
     const detail =
       error instanceof Error

@@ -20,6 +20,7 @@ import {
 } from './assembly/stack-model.ts';
 import { synthesize } from './assembly/synth.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, readStackArtifact } from './assembly/template.ts';
+import { displayUrl } from './cli.ts';
 import { Scheduler } from './eventbridge/scheduler.ts';
 import { CheckpointStore } from './kinesis/checkpoints.ts';
 import { DeadLetterStore } from './kinesis/dead-letter.ts';
@@ -44,7 +45,7 @@ import {
   type RuntimeListener,
   type RuntimeListeners,
 } from './shared/runtime-events.ts';
-import { type StartWait, whenAvailable } from './shared/start-wait.ts';
+import { refusedByPostgres, type StartWait, whenAvailable } from './shared/start-wait.ts';
 
 export const PROJECT_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -300,7 +301,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       notice: (line) => events.notice('warn', 'runtime', line),
     };
     // A database or Kinesis that is still starting is waited for, not fatal.
-    await whenAvailable('PostgreSQL', () => ensureLocalSchema(pool), wait);
+    await whenAvailable('PostgreSQL', () => ensureLocalSchema(pool), wait).catch((error) => {
+      const server =
+        services.postgresPid === undefined
+          ? `${displayUrl(services.databaseUrl)} (DATABASE_URL)`
+          : displayUrl(services.databaseUrl);
+      throw refusedByPostgres(error, server) ?? error;
+    });
 
     const kinesis = createRuntimeKinesisClient(services.kinesisEndpoint, settings.region);
     cleanups.push(async () => kinesis.destroy());

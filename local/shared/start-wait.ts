@@ -43,6 +43,30 @@ function says(error: unknown, pattern: RegExp): boolean {
   return false;
 }
 
+/** A start that waiting cannot help: the server is up, and said no. */
+export class StartRefusedError extends Error {
+  override name = 'StartRefusedError';
+}
+
+/**
+ * PostgreSQL's own answer to the runtime (no such database, a wrong password,
+ * no such role), as one line naming the server: the configuration is wrong,
+ * not the timing. Undefined for any other error.
+ */
+export function refusedByPostgres(error: unknown, server: string): StartRefusedError | undefined {
+  const { code, severity, message } = error as {
+    code?: unknown;
+    severity?: unknown;
+    message?: string;
+  };
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code) || typeof severity !== 'string') {
+    return undefined;
+  }
+  return new StartRefusedError(`PostgreSQL at ${server} said: ${message} (SQLSTATE ${code})`, {
+    cause: error,
+  });
+}
+
 export function isUnavailable(error: unknown): boolean {
   return says(error, TRANSIENT);
 }

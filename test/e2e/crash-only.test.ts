@@ -259,16 +259,22 @@ describe('npm start with a database that is not up yet', () => {
   it('waits for DATABASE_URL to come up 15 s later, a line per attempt, then starts normally', async () => {
     const port = PG_PORT + 1;
     const url = localDatabaseUrl(port, 'pricestream');
-    const start = npmStart(path.join(workDir, 'data-late-db'), { DATABASE_URL: url });
-    await start.waitForOutput(/waiting for PostgreSQL \(attempt 1, 0 s\): .*ECONNREFUSED/);
-
-    await new Promise((resolve) => setTimeout(resolve, 15_000));
-    const postgres = await startEmbeddedPostgres({
+    // The server, with its database, exists but is down: started once to
+    // create the database, then stopped. Creating the database only when the
+    // server comes up would race the runtime's first connection ("database
+    // does not exist" is a configuration error, not a wait).
+    const postgresOptions = {
       dataDir: path.join(workDir, 'late-postgres'),
       port,
       database: 'pricestream',
       fast: true,
-    });
+    };
+    await (await startEmbeddedPostgres(postgresOptions)).stop();
+    const start = npmStart(path.join(workDir, 'data-late-db'), { DATABASE_URL: url });
+    await start.waitForOutput(/waiting for PostgreSQL \(attempt 1, 0 s\): .*ECONNREFUSED/);
+
+    await new Promise((resolve) => setTimeout(resolve, 15_000));
+    const postgres = await startEmbeddedPostgres(postgresOptions);
     stops.push(async () => {
       for (const child of running) await stopStart(child);
       await postgres.stop();

@@ -118,4 +118,31 @@ describe('local runtime start-up', () => {
       /^PostgreSQL did not become available within 2 s: .*ECONNREFUSED/,
     );
   });
+
+  it('stops at once, in one line naming the server, when PostgreSQL is up and says no', async () => {
+    const assembly = await writeFixtureAssembly({
+      streamName: uniqueStreamName('rt-wrong-db'),
+      mapping: false,
+    });
+    cleanups.push(() => assembly.remove());
+    const wrong = new URL(inject('databaseUrl'));
+    wrong.pathname = '/no_such_database';
+    const notices: Notice[] = [];
+
+    const starting = startLocalRuntime({
+      synth: false,
+      cdkOut: assembly.dir,
+      databaseUrl: wrong.toString(),
+      kinesisEndpoint: inject('kinesisEndpoint'),
+      env: {},
+      startWaitMs: 60_000,
+      listeners: { notice: (n) => notices.push(n) },
+    });
+
+    await expect(starting).rejects.toMatchObject({ name: 'StartRefusedError' });
+    await expect(starting).rejects.toThrow(
+      /^PostgreSQL at postgres:\/\/.*\/no_such_database \(DATABASE_URL\) said: database "no_such_database" does not exist \(SQLSTATE 3D000\)$/,
+    );
+    expect(noticesOf(notices).filter((m) => m.startsWith('waiting for'))).toEqual([]);
+  });
 });
