@@ -10,6 +10,7 @@ import {
   type GetShardIteratorCommandInput,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
+import { type Clock, systemClock } from '../../lambdas/shared/clock.ts';
 import {
   Backoff,
   type BackoffOptions,
@@ -61,9 +62,21 @@ export interface PollingShardReaderOptions {
   /** GetRecords Limit, at most 10,000. */
   limit: number;
   pollIntervalMs: number;
+  /**
+   * How often an iterator held since the last check is checked again
+   * (confirmPosition), ms. Default 10,000. kinesis-local restarted from an
+   * older save within the second it numbered the lost records can give new
+   * records their numbers; a reader that saw no error in between would go on
+   * after a number that now names a newer record, skipping the ones before it.
+   */
+  recheckMs?: number;
+  /** When the position was last checked; default the system clock. */
+  clock?: Clock;
   backoff?: BackoffOptions;
   reporter: ShardReaderReporter;
 }
+
+const RECHECK_MS = 10_000;
 
 export class PollingShardReader implements ShardRecordSource {
   readonly idleDelayMs: number;
@@ -71,6 +84,8 @@ export class PollingShardReader implements ShardRecordSource {
   private start: StartingPoint;
   /** The last record handed out: a new iterator starts after it. */
   private last: ShardRecord | undefined;
+  /** When the held iterator's position was checked (clock time). */
+  private checkedAt = 0;
 
   constructor(
     private readonly kinesis: KinesisClient,
@@ -86,6 +101,7 @@ export class PollingShardReader implements ShardRecordSource {
     for (;;) {
       if (signal.aborted) throw new StoppedError();
       try {
+        if (this.iterator !== undefined && this.recheckDue()) this.iterator = undefined;
         this.iterator ??= await this.newIterator(signal);
         const page = await this.kinesis.send(
           new GetRecordsCommand({ ShardIterator: this.iterator, Limit: this.options.limit }),
@@ -148,6 +164,13 @@ export class PollingShardReader implements ShardRecordSource {
     return positionAfter(this.last, this.start);
   }
 
+  /** Whether the position the held iterator goes on from is due to be checked again. */
+  private recheckDue(): boolean {
+    if (this.last === undefined) return false;
+    const now = (this.options.clock ?? systemClock)();
+    return now - this.checkedAt >= (this.options.recheckMs ?? RECHECK_MS);
+  }
+
   private async newIterator(signal: AbortSignal): Promise<string> {
     const position = await confirmPosition(
       this.kinesis,
@@ -156,6 +179,7 @@ export class PollingShardReader implements ShardRecordSource {
       'reading',
       signal,
     );
+    this.checkedAt = (this.options.clock ?? systemClock)();
     if (position.type !== 'AFTER_SEQUENCE_NUMBER') {
       this.start = position;
       this.last = undefined;

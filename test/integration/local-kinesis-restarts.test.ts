@@ -5,11 +5,12 @@
  * and a stream deleted under a running runtime. Each runs its own
  * kinesis-local, which the test stops, crashes and restores.
  */
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DeleteStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { afterEach, describe, expect, it } from 'vitest';
+import { PollingShardReader } from '../../local/kinesis/shard-reader.ts';
 import { type KinesisService, startKinesisLocal } from '../../local/services/kinesis.ts';
 import type { RuntimeListeners } from '../../local/shared/runtime-events.ts';
 import {
@@ -118,6 +119,65 @@ describe('event source mapping when kinesis-local loses records', () => {
   });
 });
 
+describe('a polling shard reader that saw no error while kinesis-local was restored', () => {
+  it("checks its position again after recheckMs, and reads the records that took lost ones' numbers", async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'pricestream-kinesis-renumber-'));
+    const stream = uniqueStreamName('reader-renumber');
+    let endpoint = await startKinesis();
+    await createStream(stream, 1, endpoint);
+    await putRecords(stream, ids(1, 5).map(Number).map(body), 'k', endpoint);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await putRecords(stream, ids(6, 8).map(Number).map(body), 'k', endpoint);
+    await kinesis?.stop(); // saves 1–8
+    endpoint = await startKinesis();
+
+    let now = 1_000_000;
+    const warnings: string[] = [];
+    const client = testKinesis(endpoint);
+    const stop = new AbortController();
+    const reader = new PollingShardReader(client, {
+      streamName: stream,
+      shardId: 'shardId-000000000000',
+      start: { type: 'TRIM_HORIZON' },
+      limit: 100,
+      pollIntervalMs: 100,
+      recheckMs: 10_000,
+      clock: () => now,
+      reporter: { unavailable: () => {}, recovered: () => {}, warn: (m) => warnings.push(m) },
+    });
+    const read = async () =>
+      (await reader.read(stop.signal)).records.map((r) =>
+        String(JSON.parse(Buffer.from(r.data).toString()).id),
+      );
+    try {
+      expect(await read()).toEqual(ids(1, 8));
+
+      // The crash: kinesis-local comes back without 6–8, and with 9–11 under
+      // their numbers (as when 9–11 are put within the second 6–8 were). The
+      // reader is between two polls and sees no error.
+      process.kill(kinesis?.pid as number, 'SIGKILL');
+      await waitFor(async () => !(await isListening(endpoint)), 5_000, 'kinesis-local gone');
+      await renumberLastThree(path.join(dir, SAVE), stream);
+      endpoint = await startKinesis();
+
+      // The iterator it holds goes on after the number that now names 11.
+      expect(await read()).toEqual([]);
+      now += 9_999;
+      expect(await read()).toEqual([]);
+      expect(warnings).toEqual([]);
+      now += 1;
+      expect(await read()).toEqual(ids(9, 11));
+      expect(warnings).toEqual([
+        expect.stringMatching(/the record at \d+ is not the one read there/),
+      ]);
+    } finally {
+      // Before afterEach stops kinesis-local, which saves only once its clients are gone.
+      stop.abort();
+      client.destroy();
+    }
+  });
+});
+
 describe('event source mapping when its stream is deleted', () => {
   it('creates the stream again as the template says, and reads what is put on it', async () => {
     const stream = uniqueStreamName('esm-deleted');
@@ -177,6 +237,27 @@ function recordNotices(notes: string[]): RuntimeListeners {
 const withNotes = (notes: string[]) => (error: unknown) => {
   throw new Error(`${(error as Error).message}\nthe runtime said:\n${notes.join('\n')}`);
 };
+
+/**
+ * Rewrites kinesis-local's save of `stream` (one shard) as if its last three
+ * records had been lost and three others put a second later had been given
+ * their sequence numbers: ids 6–8 become 9–11, arriving 1 s later.
+ */
+async function renumberLastThree(file: string, stream: string): Promise<void> {
+  type Saved = { ApproximateArrivalTimestamp: number; Data: string };
+  const save = JSON.parse(await readFile(file, 'utf8')) as {
+    streams: Record<string, { streamName: string; shards: Record<string, Saved[]> }>;
+  };
+  const saved = Object.values(save.streams).find((s) => s.streamName === stream);
+  const records = Object.values(saved?.shards ?? {})[0] ?? [];
+  expect(records).toHaveLength(8);
+  for (const record of records.slice(5)) {
+    const { id } = JSON.parse(Buffer.from(record.Data, 'base64').toString()) as { id: number };
+    record.Data = Buffer.from(JSON.stringify(body(id + 3))).toString('base64');
+    record.ApproximateArrivalTimestamp += 1;
+  }
+  await writeFile(file, JSON.stringify(save));
+}
 
 async function isListening(endpoint: string): Promise<boolean> {
   return fetch(endpoint).then(
