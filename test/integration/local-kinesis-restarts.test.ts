@@ -54,12 +54,20 @@ const deliveredOnce = async (from: number, to: number) =>
     Object.fromEntries(ids(from, to).map((id) => [id, 1])),
   );
 
+/** A kinesis-local of its own, saving to a new folder, with a one-shard stream. */
+async function ownKinesis(prefix: string) {
+  const saves = await mkdtemp(path.join(tmpdir(), `pricestream-kinesis-${prefix}-`));
+  dir = saves;
+  const stream = uniqueStreamName(prefix);
+  const endpoint = await startKinesis();
+  await createStream(stream, 1, endpoint);
+  return { stream, endpoint, saves };
+}
+
 describe('event source mapping when kinesis-local loses records', () => {
   it('after a restore older than the checkpoint, goes on from the checkpoint, replaying nothing', async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'pricestream-kinesis-restore-'));
-    const stream = uniqueStreamName('esm-restore');
-    let endpoint = await startKinesis();
-    await createStream(stream, 1, endpoint);
+    const { stream, endpoint: first, saves } = await ownKinesis('esm-restore');
+    let endpoint = first;
     run = await startFixtureRuntime(
       { streamName: stream, mapping: { BatchSize: 10 } },
       { kinesisEndpoint: endpoint },
@@ -68,7 +76,7 @@ describe('event source mapping when kinesis-local loses records', () => {
     await waitFor(async () => (await delivered()) === 5, 10_000, '1–5');
     await run.runtime.stop();
     await kinesis?.stop(); // saves records 1–5
-    await copyFile(path.join(dir, SAVE), path.join(dir, `${SAVE}.older`));
+    await copyFile(path.join(saves, SAVE), path.join(saves, `${SAVE}.older`));
 
     endpoint = await startKinesis();
     const second = await run.restart({ kinesisEndpoint: endpoint });
@@ -78,7 +86,7 @@ describe('event source mapping when kinesis-local loses records', () => {
     await kinesis?.stop();
     // The crash: kinesis-local comes back with the older save, without 6–8,
     // and numbers new records as it numbered those.
-    await copyFile(path.join(dir, `${SAVE}.older`), path.join(dir, SAVE));
+    await copyFile(path.join(saves, `${SAVE}.older`), path.join(saves, SAVE));
     endpoint = await startKinesis();
     await putRecords(stream, ids(9, 11).map(Number).map(body), 'k', endpoint);
     await run.restart({ kinesisEndpoint: endpoint });
@@ -89,14 +97,12 @@ describe('event source mapping when kinesis-local loses records', () => {
   });
 
   it('while running, goes on after records vanish under it, instead of retrying forever', async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'pricestream-kinesis-vanish-'));
-    const stream = uniqueStreamName('esm-vanish');
-    let endpoint = await startKinesis();
-    await createStream(stream, 1, endpoint);
+    const { stream, endpoint: first, saves } = await ownKinesis('esm-vanish');
+    let endpoint = first;
     await putRecords(stream, ids(1, 5).map(Number).map(body), 'k', endpoint);
     // Stopped (which saves 1–5) for a clean copy.
     await kinesis?.stop();
-    await copyFile(path.join(dir, SAVE), path.join(dir, `${SAVE}.older`));
+    await copyFile(path.join(saves, SAVE), path.join(saves, `${SAVE}.older`));
     endpoint = await startKinesis();
 
     const notes: string[] = [];
@@ -109,7 +115,7 @@ describe('event source mapping when kinesis-local loses records', () => {
     // Crash kinesis-local under the running runtime, and bring it back older.
     process.kill(kinesis?.pid as number, 'SIGKILL');
     await waitFor(async () => !(await isListening(endpoint)), 5_000, 'kinesis-local gone');
-    await copyFile(path.join(dir, `${SAVE}.older`), path.join(dir, SAVE));
+    await copyFile(path.join(saves, `${SAVE}.older`), path.join(saves, SAVE));
     endpoint = await startKinesis();
     await putRecords(stream, ids(9, 11).map(Number).map(body), 'k', endpoint);
     await waitFor(async () => (await delivered()) === 11, 40_000, '9–11').catch(withNotes(notes));
@@ -121,10 +127,8 @@ describe('event source mapping when kinesis-local loses records', () => {
 
 describe('a polling shard reader that saw no error while kinesis-local was restored', () => {
   it("checks its position again after recheckMs, and reads the records that took lost ones' numbers", async () => {
-    dir = await mkdtemp(path.join(tmpdir(), 'pricestream-kinesis-renumber-'));
-    const stream = uniqueStreamName('reader-renumber');
-    let endpoint = await startKinesis();
-    await createStream(stream, 1, endpoint);
+    const { stream, endpoint: first, saves } = await ownKinesis('reader-renumber');
+    let endpoint = first;
     await putRecords(stream, ids(1, 5).map(Number).map(body), 'k', endpoint);
     await new Promise((resolve) => setTimeout(resolve, 50));
     await putRecords(stream, ids(6, 8).map(Number).map(body), 'k', endpoint);
@@ -157,7 +161,7 @@ describe('a polling shard reader that saw no error while kinesis-local was resto
       // reader is between two polls and sees no error.
       process.kill(kinesis?.pid as number, 'SIGKILL');
       await waitFor(async () => !(await isListening(endpoint)), 5_000, 'kinesis-local gone');
-      await renumberLastThree(path.join(dir, SAVE), stream);
+      await renumberLastThree(path.join(saves, SAVE), stream);
       endpoint = await startKinesis();
 
       // The iterator it holds goes on after the number that now names 11.
