@@ -54,6 +54,7 @@ export class StartRefusedError extends Error {
  * not the timing. Undefined for any other error.
  */
 export function refusedByPostgres(error: unknown, server: string): StartRefusedError | undefined {
+  if (typeof error !== 'object' || error === null) return undefined;
   const { code, severity, message } = error as {
     code?: unknown;
     severity?: unknown;

@@ -27,6 +27,7 @@ describe('refusedByPostgres', () => {
     expect(refusedByPostgres(socket, 'db')).toBeUndefined();
     expect(refusedByPostgres(refused, 'db')).toBeUndefined();
     expect(refusedByPostgres('text', 'db')).toBeUndefined();
+    expect(refusedByPostgres(null, 'db')).toBeUndefined();
   });
 
   it('is not consulted for a server that is starting: that one is waited for', () => {
