@@ -28,6 +28,13 @@ import {
 
 const PORT = Number(process.env.PRICESTREAM_TEST_KINESIS_RESTART_PORT ?? 4728);
 const SAVE = 'kinesis-data.json';
+/**
+ * How long a delivery may take. Generous: in `npm test` these run beside
+ * whole pipelines on two cores, and a miss fails with the runtime's notes.
+ */
+const DELIVERY_WAIT_MS = 40_000;
+/** Three deliveries and three kinesis-local starts, each of which may be slow. */
+const SLOW = { timeout: 180_000 };
 
 let run: FixtureRun | undefined;
 let kinesis: KinesisService | undefined;
@@ -64,24 +71,26 @@ async function ownKinesis(prefix: string) {
   return { stream, endpoint, saves };
 }
 
-describe('event source mapping when kinesis-local loses records', () => {
+describe('event source mapping when kinesis-local loses records', SLOW, () => {
   it('after a restore older than the checkpoint, goes on from the checkpoint, replaying nothing', async () => {
     const { stream, endpoint: first, saves } = await ownKinesis('esm-restore');
     let endpoint = first;
+    const notes: string[] = [];
+    const listeners = recordNotices(notes);
     run = await startFixtureRuntime(
       { streamName: stream, mapping: { BatchSize: 10 } },
-      { kinesisEndpoint: endpoint },
+      { kinesisEndpoint: endpoint, listeners },
     );
     await putRecords(stream, ids(1, 5).map(Number).map(body), 'k', endpoint);
-    await waitFor(async () => (await delivered()) === 5, 10_000, '1–5');
+    await waitFor(async () => (await delivered()) === 5, DELIVERY_WAIT_MS, '1–5');
     await run.runtime.stop();
     await kinesis?.stop(); // saves records 1–5
     await copyFile(path.join(saves, SAVE), path.join(saves, `${SAVE}.older`));
 
     endpoint = await startKinesis();
-    const second = await run.restart({ kinesisEndpoint: endpoint });
+    const second = await run.restart({ kinesisEndpoint: endpoint, listeners });
     await putRecords(stream, ids(6, 8).map(Number).map(body), 'k', endpoint);
-    await waitFor(async () => (await delivered()) === 8, 10_000, '6–8');
+    await waitFor(async () => (await delivered()) === 8, DELIVERY_WAIT_MS, '6–8');
     await second.stop();
     await kinesis?.stop();
     // The crash: kinesis-local comes back with the older save, without 6–8,
@@ -89,8 +98,10 @@ describe('event source mapping when kinesis-local loses records', () => {
     await copyFile(path.join(saves, `${SAVE}.older`), path.join(saves, SAVE));
     endpoint = await startKinesis();
     await putRecords(stream, ids(9, 11).map(Number).map(body), 'k', endpoint);
-    await run.restart({ kinesisEndpoint: endpoint });
-    await waitFor(async () => (await delivered()) === 11, 10_000, '9–11');
+    await run.restart({ kinesisEndpoint: endpoint, listeners });
+    await waitFor(async () => (await delivered()) === 11, DELIVERY_WAIT_MS, '9–11').catch(
+      withNotes(notes),
+    );
 
     await deliveredOnce(1, 11);
     expect(await deadLetters()).toBe(0);
@@ -111,21 +122,23 @@ describe('event source mapping when kinesis-local loses records', () => {
       { kinesisEndpoint: endpoint, listeners: recordNotices(notes) },
     );
     await putRecords(stream, ids(6, 8).map(Number).map(body), 'k', endpoint);
-    await waitFor(async () => (await delivered()) === 8, 10_000, '1–8');
+    await waitFor(async () => (await delivered()) === 8, DELIVERY_WAIT_MS, '1–8');
     // Crash kinesis-local under the running runtime, and bring it back older.
     process.kill(kinesis?.pid as number, 'SIGKILL');
     await waitFor(async () => !(await isListening(endpoint)), 5_000, 'kinesis-local gone');
     await copyFile(path.join(saves, `${SAVE}.older`), path.join(saves, SAVE));
     endpoint = await startKinesis();
     await putRecords(stream, ids(9, 11).map(Number).map(body), 'k', endpoint);
-    await waitFor(async () => (await delivered()) === 11, 40_000, '9–11').catch(withNotes(notes));
+    await waitFor(async () => (await delivered()) === 11, DELIVERY_WAIT_MS, '9–11').catch(
+      withNotes(notes),
+    );
 
     await deliveredOnce(1, 11);
     expect(await deadLetters()).toBe(0);
   });
 });
 
-describe('a polling shard reader that saw no error while kinesis-local was restored', () => {
+describe('a polling shard reader that saw no error while kinesis-local was restored', SLOW, () => {
   it("checks its position again after recheckMs, and reads the records that took lost ones' numbers", async () => {
     const { stream, endpoint: first, saves } = await ownKinesis('reader-renumber');
     let endpoint = first;
@@ -182,7 +195,7 @@ describe('a polling shard reader that saw no error while kinesis-local was resto
   });
 });
 
-describe('event source mapping when its stream is deleted', () => {
+describe('event source mapping when its stream is deleted', SLOW, () => {
   it('creates the stream again as the template says, and reads what is put on it', async () => {
     const stream = uniqueStreamName('esm-deleted');
     const notes: string[] = [];
@@ -191,7 +204,7 @@ describe('event source mapping when its stream is deleted', () => {
       { shardRefreshMs: 500, listeners: recordNotices(notes) },
     );
     await putRecords(stream, ids(1, 3).map(Number).map(body));
-    await waitFor(async () => (await delivered()) === 3, 10_000, '1–3');
+    await waitFor(async () => (await delivered()) === 3, DELIVERY_WAIT_MS, '1–3');
     const client = testKinesis();
     try {
       await client.send(new DeleteStreamCommand({ StreamName: stream }));
@@ -220,7 +233,7 @@ describe('event source mapping when its stream is deleted', () => {
     // count is keyed on.
     const invokedIds = async () =>
       (await invocations((run as FixtureRun).pool)).flatMap((call) => call.ids).sort();
-    await waitFor(async () => (await invokedIds()).length >= 6, 40_000, '4–6').catch(
+    await waitFor(async () => (await invokedIds()).length >= 6, DELIVERY_WAIT_MS, '4–6').catch(
       withNotes(notes),
     );
 
