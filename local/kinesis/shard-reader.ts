@@ -86,6 +86,8 @@ export class PollingShardReader implements ShardRecordSource {
   private last: ShardRecord | undefined;
   /** When the held iterator's position was checked (clock time). */
   private checkedAt = 0;
+  private readonly clock: Clock;
+  private readonly recheckMs: number;
 
   constructor(
     private readonly kinesis: KinesisClient,
@@ -93,6 +95,8 @@ export class PollingShardReader implements ShardRecordSource {
   ) {
     this.idleDelayMs = options.pollIntervalMs;
     this.start = options.start;
+    this.clock = options.clock ?? systemClock;
+    this.recheckMs = options.recheckMs ?? RECHECK_MS;
   }
 
   async read(signal: AbortSignal): Promise<ShardRead> {
@@ -166,9 +170,7 @@ export class PollingShardReader implements ShardRecordSource {
 
   /** Whether the position the held iterator goes on from is due to be checked again. */
   private recheckDue(): boolean {
-    if (this.last === undefined) return false;
-    const now = (this.options.clock ?? systemClock)();
-    return now - this.checkedAt >= (this.options.recheckMs ?? RECHECK_MS);
+    return this.last !== undefined && this.clock() - this.checkedAt >= this.recheckMs;
   }
 
   private async newIterator(signal: AbortSignal): Promise<string> {
@@ -179,7 +181,7 @@ export class PollingShardReader implements ShardRecordSource {
       'reading',
       signal,
     );
-    this.checkedAt = (this.options.clock ?? systemClock)();
+    this.checkedAt = this.clock();
     if (position.type !== 'AFTER_SEQUENCE_NUMBER') {
       this.start = position;
       this.last = undefined;
