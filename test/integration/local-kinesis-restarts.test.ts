@@ -227,10 +227,10 @@ describe('event source mapping when its stream is deleted', SLOW, () => {
       client.destroy();
     }
     await putRecords(stream, ids(4, 6).map(Number).map(body));
-    // By the ids the function was invoked with: the new stream's records can
-    // carry the old ones' sequence numbers (kinesis-local numbers them by the
-    // shard's creation second and an index), which the fixture's delivery
-    // count is keyed on.
+    // By the ids the function was invoked with, so that a second invocation
+    // with 1–3 shows: the new stream's records can carry the old ones'
+    // sequence numbers (kinesis-local numbers them by the shard's creation
+    // second and an index).
     const invokedIds = async () =>
       (await invocations((run as FixtureRun).pool)).flatMap((call) => call.ids).sort();
     await waitFor(async () => (await invokedIds()).length >= 6, DELIVERY_WAIT_MS, '4–6').catch(
