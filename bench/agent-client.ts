@@ -38,8 +38,6 @@ export class BenchAgent {
         AWS_ACCESS_KEY_ID: 'local',
         AWS_SECRET_ACCESS_KEY: 'local',
         AWS_REGION: 'us-east-1',
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-        AWS_NODEJS_VERSION_WARNING: '0',
       },
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });

@@ -8,10 +8,6 @@ import { constants } from 'node:os';
 import { type CliOptions, formatSummary, parseArgs, USAGE } from './cli.ts';
 import type { LocalRuntime } from './runtime.ts';
 
-// The SDK warns about Node.js 20 once per process; it is not news here.
-process.env.AWS_NODEJS_VERSION_WARNING ??= '0';
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
 const SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 const SUPERVISED = 'PRICESTREAM_RUNTIME_SUPERVISED';
 

@@ -34,7 +34,7 @@ import {
 } from './kinesis/redrive.ts';
 import { ensureStreams } from './kinesis/streams.ts';
 import { FaultPlanFile } from './lambda/faults.ts';
-import { olderHostNotice } from './lambda/host-node.ts';
+import { hostMismatchNotice } from './lambda/host-node.ts';
 import { LambdaHost } from './lambda/lambda-host.ts';
 import { type RunningServices, startServices } from './services/local-services.ts';
 import { type BackoffOptions, errorMessage, StoppedError } from './shared/backoff.ts';
@@ -289,8 +289,8 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     const artifact = await readStackArtifact(settings.cdkOut, options.stackName);
     const model = buildStackModel(artifact, { region: settings.region, account: settings.account });
     for (const warning of model.warnings) events.notice('warn', 'runtime', warning);
-    const olderHost = olderHostNotice(model.functions);
-    if (olderHost) events.notice('info', 'runtime', olderHost);
+    const hostMismatch = hostMismatchNotice(model.functions);
+    if (hostMismatch) events.notice('warn', 'runtime', hostMismatch);
 
     const pool = new pg.Pool({ connectionString: services.databaseUrl, max: 4 });
     // An idle client losing its server (a restart) must not crash the runtime.
@@ -646,9 +646,6 @@ function describeFunction(
     AWS_REGION: settings.region,
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
-    AWS_NODEJS_VERSION_WARNING: '0',
-    // Lambda runs Node.js 24; the SDK's warning about this Node.js is not the function's.
-    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     ...(fn.logFormat ? { AWS_LAMBDA_LOG_FORMAT: fn.logFormat } : {}),
     ...(fn.applicationLogLevel ? { AWS_LAMBDA_LOG_LEVEL: fn.applicationLogLevel } : {}),
     ...extra,

@@ -7,8 +7,6 @@ import { type ChaosOptions, parseChaosArgs, USAGE, UsageError } from './chaos/op
 import type { ChaosReport } from './chaos/run.ts';
 import { renderTable } from './report/table.ts';
 
-// The SDK warns about Node.js 20 once per process; it is not news here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const n = (value: number) => value.toLocaleString('en-US');
 
 export function renderChaos(report: ChaosReport): string {

@@ -9,8 +9,6 @@ import { type RedriveReport, startLocalRuntime } from '../local/runtime.ts';
 import { describeDatabaseError } from './report/database-errors.ts';
 import { renderTable } from './report/table.ts';
 
-// The SDK warns about Node.js 20 once per process; it is not news here.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const EXIT = { ok: 0, someFailed: 1, badArguments: 2, unreachable: 3 } as const;
 
 const USAGE = `Usage: npm run redrive -- [--id <n> ...] [--function <name>] [--retries <n>] [--json]

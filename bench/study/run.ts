@@ -200,8 +200,6 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
-  // The runtime's SDK clients live in this process; the warning is about Node.js 20, not the study.
-  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   // With --json, stdout holds the JSON alone; progress goes to stderr.
   const progress = (line: string) =>
     (options.json ? process.stderr : process.stdout).write(`${line}\n`);

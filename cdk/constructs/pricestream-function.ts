@@ -1,10 +1,11 @@
 import { type Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, Runtime, RuntimeFamily } from 'aws-cdk-lib/aws-lambda';
 import { type ICommandHooks, NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import type { PricestreamConfig } from '../config.ts';
 import type { Network } from '../database-binding.ts';
+import { LAMBDA_NODE_RUNTIME, NODE_MAJOR } from '../node-version.ts';
 import { LOCK_FILE, lambdaEntry, REPO_ROOT } from '../paths.ts';
 
 export interface PricestreamFunctionProps {
@@ -40,7 +41,7 @@ export class PricestreamFunction extends NodejsFunction {
       handler: 'handler',
       projectRoot: REPO_ROOT,
       depsLockFilePath: LOCK_FILE,
-      runtime: Runtime.NODEJS_24_X,
+      runtime: new Runtime(LAMBDA_NODE_RUNTIME, RuntimeFamily.NODEJS, { supportsInlineCode: true }),
       architecture: Architecture.ARM_64,
       timeout: props.timeout,
       memorySize: props.memorySize ?? 256,
@@ -67,7 +68,7 @@ export class PricestreamFunction extends NodejsFunction {
       },
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node24',
+        target: `node${NODE_MAJOR}`,
         sourceMap: true,
         sourcesContent: false,
         minify: true,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LAMBDA_NODE_RUNTIME } from '../../cdk/node-version.ts';
 import { environmentOf, projectFunctions, synth } from './synth.ts';
 
 const SERVICES = ['batch-consumer', 'fetch-prices', 'migrate', 'realtime-consumer', 'rollup'];
@@ -11,7 +12,7 @@ describe('project functions', () => {
     expect([...functions.keys()].sort()).toEqual(SERVICES);
     for (const [, fn] of functions.values()) {
       expect(fn.Properties).toMatchObject({
-        Runtime: 'nodejs24.x',
+        Runtime: LAMBDA_NODE_RUNTIME,
         Architectures: ['arm64'],
         Handler: 'index.handler',
       });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { LAMBDA_NODE_RUNTIME } from '../../cdk/node-version.ts';
 import { actionsOf, EXTERNAL, environmentOf, resource, SECRET_ARN, synth } from './synth.ts';
 
 const RULES = [
@@ -48,7 +49,7 @@ describe('gold rollup', () => {
     }
     expect(fn.Properties).toMatchObject({
       Timeout: 120,
-      Runtime: 'nodejs24.x',
+      Runtime: LAMBDA_NODE_RUNTIME,
       Architectures: ['arm64'],
       Handler: 'index.handler',
     });

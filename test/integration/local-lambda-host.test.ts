@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { NODE_MAJOR } from '../../cdk/node-version.ts';
 import type { FaultPlan } from '../../local/lambda/faults.ts';
 import { FunctionError, type HostedFunction, LambdaHost } from '../../local/lambda/lambda-host.ts';
 import { type FunctionLogLine, RuntimeEvents } from '../../local/shared/runtime-events.ts';
@@ -22,6 +23,7 @@ function probe(name: string, overrides: Partial<HostedFunction> = {}): HostedFun
 
 interface ProbeResult {
   invocations: number;
+  nodeVersion: string;
   env: Record<string, string | null>;
   context: Record<string, unknown>;
 }
@@ -47,6 +49,15 @@ function startHost(faults?: FaultPlan) {
 }
 
 describe('Lambda host', () => {
+  it("runs a function on the Node.js major of its Lambda runtime (the project's pinned Node.js)", async () => {
+    const { host } = startHost();
+    host.register(probe('Version'));
+
+    const result = (await host.invoke('Version', {})) as ProbeResult;
+
+    expect(result.nodeVersion).toMatch(new RegExp(`^v${NODE_MAJOR}\\.`));
+  });
+
   it('gives each function its own environment variables and Lambda context', async () => {
     const { host } = startHost();
     host.register(probe('One', { environment: { COLOUR: 'red' } }));

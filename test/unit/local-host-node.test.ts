@@ -1,30 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { nodeMajorOf, olderHostNotice } from '../../local/lambda/host-node.ts';
+import { hostMismatchNotice, nodeMajorOf } from '../../local/lambda/host-node.ts';
 
 const hosted = (displayName: string, runtime: string) => ({ displayName, runtime, code: {} });
 
-describe('the local runtime on an older Node.js', () => {
+describe("the local runtime on another Node.js than the functions' runtime", () => {
   it('reads the major version of a Node.js runtime name', () => {
     expect(nodeMajorOf('nodejs24.x')).toBe(24);
     expect(nodeMajorOf('python3.13')).toBeUndefined();
   });
 
-  it('says once, naming the runtimes, when the template asks for a newer Node.js than the host', () => {
-    const notice = olderHostNotice(
-      [hosted('FetchPrices', 'nodejs24.x'), hosted('Rollup', 'nodejs24.x')],
-      '20.19.0',
-    );
+  it('says once, naming the runtimes, when the host runs an older or a newer Node.js', () => {
+    const functions = [hosted('FetchPrices', 'nodejs24.x'), hosted('Rollup', 'nodejs24.x')];
 
-    expect(notice).toBe(
-      "the functions are built for nodejs24.x and run here on this machine's Node.js 20.19.0, " +
-        'as they are (nothing is transpiled again): code that needs a newer Node.js API would fail here, not on Lambda',
+    const older = hostMismatchNotice(functions, '20.19.0');
+    const newer = hostMismatchNotice(functions, '26.1.0');
+
+    expect(older).toBe(
+      'the functions are built for nodejs24.x but run here on Node.js 20.19.0: ' +
+        'code that works on one can fail on the other. Start through npm (npm start), ' +
+        "which runs the project's own Node.js from node_modules (npm ci installs it)",
     );
+    expect(newer).toContain('run here on Node.js 26.1.0');
   });
 
-  it('says nothing when the host is as new, or the newer function is not run locally', () => {
-    expect(olderHostNotice([hosted('FetchPrices', 'nodejs24.x')], '24.1.0')).toBeUndefined();
+  it('says nothing on the same major, or when the other function is not run locally', () => {
+    expect(hostMismatchNotice([hosted('FetchPrices', 'nodejs24.x')], '24.1.0')).toBeUndefined();
     expect(
-      olderHostNotice(
+      hostMismatchNotice(
         [{ displayName: 'Helper', runtime: 'nodejs24.x', code: undefined }],
         '20.19.0',
       ),
