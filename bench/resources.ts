@@ -161,13 +161,21 @@ function pssKb(pid: number): number {
   }
 }
 
+/** Resident set of one process, MB (0 when it is gone). */
+export function rssMb(pid: number): number {
+  return round2(statusKb(pid, 'VmRSS') / 1024);
+}
+
+/** Proportional set size of a process and everything below it, MB (shared memory counted once). */
+export function treePssMb(root: number): number {
+  return round2(processTree(root).reduce((sum, pid) => sum + pssKb(pid), 0) / 1024);
+}
+
 export function sampleMemory(pids: ResourcePids): MemoryUse {
   return {
     runtimeRssMb: round2(process.memoryUsage.rss() / 2 ** 20),
-    kinesisRssMb: pids.kinesis ? round2(statusKb(pids.kinesis, 'VmRSS') / 1024) : 0,
-    postgresPssMb: pids.postgres
-      ? round2(processTree(pids.postgres).reduce((sum, pid) => sum + pssKb(pid), 0) / 1024)
-      : 0,
+    kinesisRssMb: pids.kinesis ? rssMb(pids.kinesis) : 0,
+    postgresPssMb: pids.postgres ? treePssMb(pids.postgres) : 0,
   };
 }
 
