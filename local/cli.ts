@@ -3,6 +3,8 @@ import type { LocalRuntime } from './runtime.ts';
 
 export interface CliOptions {
   source: 'coinbase' | 'sim' | 'auto' | undefined;
+  /** Local only: the streams' retention in minutes instead of the template's. */
+  retentionMinutes: number | undefined;
   synth: boolean;
   verbose: boolean;
   help: boolean;
@@ -20,6 +22,8 @@ template (schedules, event source mappings).
 
 Options:
   --source coinbase|sim|auto  where fetch-prices gets prices (default: the stack's, auto)
+  --retention-minutes <n>     keep stream records n minutes (0.1 to 525600) instead of
+                              the template's RetentionPeriodHours; local only
   --no-synth                  reuse the existing cloud assembly (cdk.out)
   --verbose                   print every function log line as raw JSON
   -h, --help                  show this help
@@ -36,7 +40,13 @@ Environment:
 `;
 
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const options: CliOptions = { source: undefined, synth: true, verbose: false, help: false };
+  const options: CliOptions = {
+    source: undefined,
+    retentionMinutes: undefined,
+    synth: true,
+    verbose: false,
+    help: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s) : [arg];
@@ -47,6 +57,17 @@ export function parseArgs(argv: readonly string[]): CliOptions {
           throw new UsageError(`--source must be coinbase, sim or auto, got ${value ?? 'nothing'}`);
         }
         options.source = value;
+        break;
+      }
+      case '--retention-minutes': {
+        const value = inline ?? argv[++i];
+        const minutes = Number(value);
+        if (value === undefined || value.trim() === '' || !(minutes >= 0.1 && minutes <= 525_600)) {
+          throw new UsageError(
+            `--retention-minutes must be a number of minutes from 0.1 to 525600, got ${value ?? 'nothing'}`,
+          );
+        }
+        options.retentionMinutes = minutes;
         break;
       }
       case '--no-synth':
@@ -67,6 +88,10 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   return options;
 }
 
+export function formatRetention(ms: number): string {
+  return ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : `${+(ms / 60_000).toFixed(2)} min`;
+}
+
 /** The URL without its password, unless it is the well-known local one. */
 export function displayUrl(url: string): string {
   try {
@@ -85,7 +110,14 @@ export function formatSummary(runtime: LocalRuntime, options: CliOptions): strin
     `pricestream local runtime: stack ${runtime.stackName} from ${runtime.cdkOut}`,
     `  PostgreSQL    ${displayUrl(runtime.databaseUrl)}${runtime.pids.postgres ? ` (embedded, pid ${runtime.pids.postgres})` : ' (external)'}`,
     `  Kinesis       ${runtime.kinesisEndpoint}${runtime.pids.kinesis ? ` (kinesis-local, pid ${runtime.pids.kinesis})` : ' (external)'}`,
-    `  streams       ${model.streams.map((s) => `${s.name} (${s.shardCount} shards)`).join(', ') || 'none'}`,
+    `  streams       ${
+      model.streams
+        .map(
+          (s) =>
+            `${s.name} (${s.shardCount} shards, retention ${formatRetention(runtime.retentionMs[s.name] ?? s.retentionHours * 3_600_000)}${options.retentionMinutes !== undefined ? ', --retention-minutes' : ''})`,
+        )
+        .join(', ') || 'none'
+    }`,
     `  functions     ${
       runtime.functions
         .filter((f) => f.hosted)

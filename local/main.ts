@@ -1,7 +1,7 @@
 /**
  * `npm start`: runs the synthesized stack on this machine.
  *
- *   npm start -- [--source coinbase|sim|auto] [--no-synth] [--verbose]
+ *   npm start -- [--source coinbase|sim|auto] [--retention-minutes n] [--no-synth] [--verbose]
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
@@ -106,6 +106,9 @@ async function run(): Promise<number> {
   try {
     runtime = await startLocalRuntime({
       synth: options.synth,
+      ...(options.retentionMinutes !== undefined
+        ? { retentionMinutes: options.retentionMinutes }
+        : {}),
       listeners: combineListeners(printer, collector.listeners),
       functionEnv: (fn) =>
         options.source &&

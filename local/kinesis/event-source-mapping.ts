@@ -67,8 +67,11 @@ export interface MappingDeps {
   model: EventSourceMappingModel;
   fn: FunctionModel;
   region: string;
-  /** The stream's retention: records older than this are gone, retries or not. */
-  retentionHours: number;
+  /**
+   * The stream's retention, ms: a record older than this is given up
+   * (RecordAgeExceeded, to the dead letters), retries or not.
+   */
+  retentionMs: number;
   kinesis: KinesisClient;
   /** Synchronous invocation of the mapping's function. */
   invoke(event: unknown): Promise<unknown>;
@@ -92,6 +95,8 @@ export interface MappingStatus {
   /** Records in successful invocations (a partial response counts the ones before the failure). */
   recordsSucceeded: number;
   recordsDeadLettered: number;
+  /** Of those, records that aged out of the retention before they were processed. */
+  recordsAgedOut: number;
   /** Last checkpointed sequence number per shard. */
   checkpoints: Record<string, string>;
 }
@@ -119,6 +124,7 @@ export class KinesisEventSourceMapping {
     batches: 0,
     recordsSucceeded: 0,
     recordsDeadLettered: 0,
+    recordsAgedOut: 0,
     checkpoints: {} as Record<string, string>,
   };
 
@@ -145,6 +151,7 @@ export class KinesisEventSourceMapping {
       batches: this.stats.batches,
       recordsSucceeded: this.stats.recordsSucceeded,
       recordsDeadLettered: this.stats.recordsDeadLettered,
+      recordsAgedOut: this.stats.recordsAgedOut,
       checkpoints: { ...this.stats.checkpoints },
     };
   }
@@ -362,7 +369,7 @@ export class KinesisEventSourceMapping {
           {
             maximumRetryAttempts: model.maximumRetryAttempts,
             maximumRecordAgeSeconds: model.maximumRecordAgeSeconds,
-            retentionHours: this.deps.retentionHours,
+            retentionMs: this.deps.retentionMs,
             bisectBatchOnFunctionError: model.bisectBatchOnFunctionError,
             reportBatchItemFailures: model.reportBatchItemFailures,
             backoff: options.backoff,
@@ -564,6 +571,7 @@ export class KinesisEventSourceMapping {
       );
     }
     this.stats.recordsDeadLettered += records.length;
+    if (why.condition === 'RecordAgeExceeded') this.stats.recordsAgedOut += records.length;
     this.notice(
       'warn',
       `${shardId}: gave up on ${records.length} record(s) (${why.condition}) → ${destination ? DEAD_LETTER_TABLE : 'discarded (no OnFailure destination)'}`,

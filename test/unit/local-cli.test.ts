@@ -5,12 +5,19 @@ import { PROJECT_DIR, resolveSettings } from '../../local/runtime.ts';
 
 describe('parseArgs', () => {
   it('defaults to synthesizing, quiet, and the stack’s own price source', () => {
-    expect(parseArgs([])).toEqual({ source: undefined, synth: true, verbose: false, help: false });
+    expect(parseArgs([])).toEqual({
+      source: undefined,
+      retentionMinutes: undefined,
+      synth: true,
+      verbose: false,
+      help: false,
+    });
   });
 
   it('reads --source in both spellings, --no-synth and --verbose', () => {
     expect(parseArgs(['--source', 'sim', '--no-synth', '--verbose'])).toEqual({
       source: 'sim',
+      retentionMinutes: undefined,
       synth: false,
       verbose: true,
       help: false,
@@ -22,6 +29,19 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--source', 'binance'])).toThrow(UsageError);
     expect(() => parseArgs(['--source'])).toThrow(/got nothing/);
     expect(() => parseArgs(['--fast'])).toThrow(/unknown option --fast/);
+  });
+
+  it('reads --retention-minutes, and refuses what is not a number of minutes in one line', () => {
+    expect(parseArgs(['--retention-minutes', '2']).retentionMinutes).toBe(2);
+    expect(parseArgs(['--retention-minutes=0.5']).retentionMinutes).toBe(0.5);
+    for (const bad of ['banana', '0', '-3', '']) {
+      expect(() => parseArgs(['--retention-minutes', bad])).toThrow(
+        new UsageError(
+          `--retention-minutes must be a number of minutes from 0.1 to 525600, got ${bad}`,
+        ),
+      );
+    }
+    expect(() => parseArgs(['--retention-minutes'])).toThrow(/got nothing/);
   });
 });
 
