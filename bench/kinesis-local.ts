@@ -24,6 +24,7 @@ import {
 import { createKinesisClient } from '../lambdas/shared/kinesis-client.ts';
 import { startKinesisLocal } from '../local/services/kinesis.ts';
 import { rssMb } from './resources.ts';
+import { percentiles } from './stats.ts';
 
 const STREAM = 'bench-costs';
 const SYMBOLS = ['BTC-USD', 'ETH-USD', 'SOL-USD', 'XRP-USD', 'ADA-USD'];
@@ -134,11 +135,6 @@ async function waitActive(kinesis: KinesisClient): Promise<void> {
   }
 }
 
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
-};
-
 async function timed(fn: () => Promise<unknown>): Promise<number> {
   const started = performance.now();
   await fn();
@@ -201,7 +197,7 @@ export async function measureKinesisCosts(options: {
         ),
       );
     }
-    log(`5-entry put p50 ${percentile(putTimes, 50).toFixed(1)} ms`);
+    log(`5-entry put p50 ${(percentiles(putTimes)?.p50 ?? 0).toFixed(1)} ms`);
 
     const probeSeconds = options.probeSeconds ?? Math.max(12, 2.5 * persistIntervalSeconds);
     const probeTimes: number[] = [];
@@ -221,10 +217,10 @@ export async function measureKinesisCosts(options: {
       startMs,
       rssMb: rss,
       saveBytes,
-      put5: { p50Ms: percentile(putTimes, 50), maxMs: Math.max(...putTimes) },
+      put5: { p50Ms: percentiles(putTimes)?.p50 ?? 0, maxMs: Math.max(...putTimes) },
       probe: {
         requests: probeTimes.length,
-        p50Ms: percentile(probeTimes, 50),
+        p50Ms: percentiles(probeTimes)?.p50 ?? 0,
         maxMs: Math.max(...probeTimes),
         seconds: probeSeconds,
       },

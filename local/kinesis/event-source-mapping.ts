@@ -3,12 +3,7 @@
  * runs a consumer per shard from its checkpoint, and invokes the function
  * with KinesisStreamEvents as the mapping's settings say.
  */
-import {
-  DescribeStreamSummaryCommand,
-  type KinesisClient,
-  ListShardsCommand,
-  type Shard,
-} from '@aws-sdk/client-kinesis';
+import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Clock } from '../../lambdas/shared/clock.ts';
 import type { EventSourceMappingModel, FunctionModel } from '../assembly/stack-model.ts';
 import {
@@ -34,6 +29,7 @@ import {
 import { ShardConsumer } from './shard-consumer.ts';
 import { PollingShardReader, type ShardRecordSource, type StartingPoint } from './shard-reader.ts';
 import { ensureStreamConsumer } from './stream-consumers.ts';
+import { listShards } from './streams.ts';
 import { SubscriptionShardReader } from './subscription-reader.ts';
 
 /**
@@ -217,7 +213,7 @@ export class KinesisEventSourceMapping {
   private async discoverShards(): Promise<void> {
     if (this.stopping.signal.aborted) return;
     await this.checkStream();
-    const shards = await this.listShards();
+    const shards = await listShards(this.deps.kinesis, this.deps.model.streamName);
     const checkpoints = await this.deps.checkpoints.load(
       this.deps.model.uuid,
       this.streamCreatedAt,
@@ -292,21 +288,6 @@ export class KinesisEventSourceMapping {
       }
     }
     this.streamCreatedAt = createdAt ?? this.streamCreatedAt;
-  }
-
-  private async listShards(): Promise<Shard[]> {
-    const shards: Shard[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.deps.kinesis.send(
-        new ListShardsCommand(
-          nextToken ? { NextToken: nextToken } : { StreamName: this.deps.model.streamName },
-        ),
-      );
-      shards.push(...(page.Shards ?? []));
-      nextToken = page.NextToken;
-    } while (nextToken);
-    return shards;
   }
 
   /** Runs one shard's consumer; after an unexpected failure, starts it again from its checkpoint. */

@@ -12,14 +12,13 @@ import {
   AddTagsToStreamCommand,
   DescribeStreamSummaryCommand,
   type KinesisClient,
-  ListShardsCommand,
   ListTagsForStreamCommand,
   RemoveTagsFromStreamCommand,
-  type Shard,
 } from '@aws-sdk/client-kinesis';
 import type { Clock } from '../../lambdas/shared/clock.ts';
 import type { EventSourceMappingModel } from '../assembly/stack-model.ts';
 import type { Checkpoint, CheckpointStore } from './checkpoints.ts';
+import { listShards } from './streams.ts';
 
 /** The tag the patched kinesis-local reads as "drop this shard's records that arrived before". */
 export const TRIM_TAG = 'kinesis-local:trim-before:';
@@ -159,17 +158,4 @@ export class RetentionKeeper {
         'the stream keeps every record. npm ci applies patches/kinesis-local+0.6.2.patch.',
     );
   }
-}
-
-async function listShards(kinesis: KinesisClient, streamName: string): Promise<Shard[]> {
-  const shards: Shard[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await kinesis.send(
-      new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: streamName }),
-    );
-    shards.push(...(page.Shards ?? []));
-    nextToken = page.NextToken;
-  } while (nextToken);
-  return shards;
 }
