@@ -86,8 +86,8 @@ export function sequenceNumber(
   ).toString();
 }
 
-/** Fills the save of a stream just created (and saved) with `count` records. */
-async function fillSave(file: string, count: number, now: number): Promise<void> {
+/** Adds `count` records (arrivals spread over the last day) to the first stream of a save. */
+export async function fillSave(file: string, count: number, now: number): Promise<void> {
   const save = JSON.parse(await readFile(file, 'utf8'));
   const stream = Object.values(save.streams)[0] as { shards: Record<string, unknown[]> };
   const shards: SaveShard[] = Object.keys(stream.shards).map((key) => {
@@ -104,7 +104,8 @@ async function fillSave(file: string, count: number, now: number): Promise<void>
     const hash = BigInt(`0x${createHash('md5').update(key).digest('hex')}`);
     return shards.find((s) => hash >= s.start && hash <= s.end) as SaveShard;
   };
-  const counts = new Map<string, number>();
+  // Numbered after what the shards already hold, as kinesis-local would.
+  const counts = new Map(shards.map((s) => [s.key, stream.shards[s.key]?.length ?? 0]));
   for (let n = 0; n < count; n++) {
     const at = now - DAY_MS + Math.floor((n * DAY_MS) / count);
     const symbol = SYMBOLS[n % SYMBOLS.length] as string;

@@ -23,6 +23,7 @@ import {
   putRecords,
   testKinesis,
   uniqueStreamName,
+  waitFor,
 } from '../fixtures/local/harness.ts';
 
 const PORT = Number(process.env.PRICESTREAM_TEST_KINESIS_PATCH_PORT ?? 4738);
@@ -52,6 +53,19 @@ async function readAll(kinesis: KinesisClient, stream: string) {
   }));
 }
 
+/** When the shard's first record arrived, epoch ms. */
+async function arrivalOf(kinesis: KinesisClient, stream: string): Promise<number> {
+  const { ShardIterator } = await kinesis.send(
+    new GetShardIteratorCommand({
+      StreamName: stream,
+      ShardId: SHARD,
+      ShardIteratorType: 'TRIM_HORIZON',
+    }),
+  );
+  const page = await kinesis.send(new GetRecordsCommand({ ShardIterator, Limit: 1 }));
+  return page.Records?.[0]?.ApproximateArrivalTimestamp?.getTime() ?? Number.NaN;
+}
+
 const trimBefore = (kinesis: KinesisClient, stream: string, at: Date) =>
   kinesis.send(
     new AddTagsToStreamCommand({
@@ -70,12 +84,12 @@ describe('patched kinesis-local', () => {
     const kinesis = testKinesis();
     try {
       const first = await putRecords(stream, bodies(1, 5));
-      await new Promise((resolve) => setTimeout(resolve, 20));
-      const between = new Date();
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      // 1-5 arrived together; 6-7 a millisecond later at least.
+      const arrived = await arrivalOf(kinesis, stream);
+      await waitFor(() => Date.now() > arrived, 1_000, 'the clock to move on');
       await putRecords(stream, bodies(6, 7));
 
-      await trimBefore(kinesis, stream, between);
+      await trimBefore(kinesis, stream, new Date(arrived + 1));
       expect((await readAll(kinesis, stream)).map((r) => r.id)).toEqual([6, 7]);
       // The request is not kept as a tag.
       const { Tags } = await kinesis.send(new ListTagsForStreamCommand({ StreamName: stream }));

@@ -100,7 +100,8 @@ describe('the retention on kinesis-local', () => {
     // record, and records put together share their arrival time.
     for (let id = 1; id <= 5; id++) {
       await putRecords(stream, [{ id }]);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      const put = Date.now();
+      await waitFor(() => Date.now() > put, 1_000, 'the clock to move on');
     }
     await waitFor(
       async () => Object.keys(await deliveredTo(pool, 'Consumer')).length === 5,
