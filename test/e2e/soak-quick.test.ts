@@ -9,7 +9,10 @@ import type { SoakReport } from '../../scripts/soak/run.ts';
 import { runCommand } from '../support/run-script.ts';
 
 describe('npm run soak -- --quick', () => {
-  it('keeps the stream at its retention and loses and doubles nothing', async () => {
+  // Synthesis, 2.5 minutes of production and the drain.
+  it('keeps the stream at its retention and loses and doubles nothing', {
+    timeout: 420_000,
+  }, async () => {
     const result = await runCommand('npx', ['tsx', 'scripts/soak.ts', '--quick', '--json'], {
       env: {
         PRICESTREAM_SOAK_PG_PORT: process.env.PRICESTREAM_E2E_SOAK_PG_PORT ?? '54639',
