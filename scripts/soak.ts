@@ -15,6 +15,7 @@ const clock = (seconds: number) =>
 
 const COLUMNS: Array<[string, (row: Partial<Record<keyof SoakRow, number | null>>) => string]> = [
   ['stream records', (r) => cell(r.streamRecords)],
+  ['save, MB', (r) => (r.saveMb === null || r.saveMb === undefined ? '-' : r.saveMb.toFixed(1))],
   ['put 5, ms', (r) => cell(r.put5Ms)],
   ['p50', (r) => cell(r.realtimeP50Ms)],
   ['p95', (r) => cell(r.realtimeP95Ms)],
@@ -41,7 +42,7 @@ export function renderSoak(report: SoakReport): string {
     rows,
     {
       groups: [
-        { label: '', span: 3 },
+        { label: '', span: 4 },
         { label: 'realtime, ms', span: 2 },
         { label: 'batch, ms', span: 2 },
         { label: 'RSS (PostgreSQL: PSS), MB', span: 3 },

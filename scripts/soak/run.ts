@@ -7,14 +7,13 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import {
   GetRecordsCommand,
   GetShardIteratorCommand,
   type KinesisClient,
-  ListShardsCommand,
   PutRecordsCommand,
 } from '@aws-sdk/client-kinesis';
 import pg from 'pg';
@@ -22,6 +21,7 @@ import { priceRecord } from '../../bench/kinesis-local.ts';
 import { rssMb, treePssMb } from '../../bench/resources.ts';
 import { createKinesisClient } from '../../lambdas/shared/kinesis-client.ts';
 import { synthesize } from '../../local/assembly/synth.ts';
+import { listShards } from '../../local/kinesis/streams.ts';
 import { PROJECT_DIR } from '../../local/runtime.ts';
 import { CONSUMERS, type Consumer, countConsumers } from '../chaos/count.ts';
 import { CHAOS_PREFIX, produce } from '../chaos/producer.ts';
@@ -241,7 +241,7 @@ const sleepUntil = (at: number) =>
 export function formatRow(row: SoakRow): string {
   const ms = (value: number | null) => (value === null ? '-' : `${Math.round(value)}`);
   return (
-    `${row.streamRecords ?? '-'} records held, put ${ms(row.put5Ms)} ms, ` +
+    `${row.streamRecords ?? '-'} records held, save ${row.saveMb ?? '-'} MB, put ${ms(row.put5Ms)} ms, ` +
     `realtime ${ms(row.realtimeP50Ms)}/${ms(row.realtimeP95Ms)} ms, batch ${ms(row.batchP50Ms)}/${ms(row.batchP95Ms)} ms, ` +
     `RSS kinesis-local ${ms(row.kinesisRssMb)} MB, runtime ${ms(row.runtimeRssMb)} MB, PostgreSQL ${ms(row.postgresMb)} MB`
   );
@@ -258,8 +258,12 @@ async function sampleRow(deps: {
   probe: () => number;
 }): Promise<SoakRow> {
   const pids = await servicePids(path.join(deps.workDir, 'data'));
-  const [streamRecords, put5Ms, latency] = await Promise.all([
+  const [streamRecords, saveMb, put5Ms, latency] = await Promise.all([
     countStream(deps.kinesis).catch(() => null),
+    stat(path.join(deps.workDir, 'data', 'kinesis', 'kinesis-data.json')).then(
+      (file) => Math.round(file.size / 10_000) / 100,
+      () => null,
+    ),
     timePuts(deps.kinesis, deps.probe).catch(() => null),
     latencies(deps.db, deps.from, deps.to).catch(() => undefined),
   ]);
@@ -271,6 +275,7 @@ async function sampleRow(deps: {
   return {
     at: deps.at,
     streamRecords,
+    saveMb,
     put5Ms,
     realtimeP50Ms: latency?.realtime?.p50 ?? null,
     realtimeP95Ms: latency?.realtime?.p95 ?? null,
@@ -302,9 +307,8 @@ async function servicePids(dataDir: string) {
 
 /** Every record of every shard, read from TRIM_HORIZON. */
 export async function countStream(kinesis: KinesisClient): Promise<number> {
-  const { Shards = [] } = await kinesis.send(new ListShardsCommand({ StreamName: STREAM }));
   let total = 0;
-  for (const shard of Shards) {
+  for (const shard of await listShards(kinesis, STREAM)) {
     let { ShardIterator: iterator } = await kinesis.send(
       new GetShardIteratorCommand({
         StreamName: STREAM,

@@ -10,6 +10,8 @@ export interface SoakRow {
   at: number;
   /** Records the stream holds (every shard read from TRIM_HORIZON). */
   streamRecords: number | null;
+  /** kinesis-local's save file, MB. */
+  saveMb: number | null;
   /** Median of a few 5-entry PutRecords, ms. */
   put5Ms: number | null;
   /** End-to-end latency (processed - fetched) of the interval's events, ms. */
@@ -33,6 +35,7 @@ export type Figure = Exclude<keyof SoakRow, 'at' | 'produced' | 'realtimeP50Ms' 
  */
 export const WATCHED: Record<Figure, { label: string; margin: number }> = {
   streamRecords: { label: 'records the stream holds', margin: 50 },
+  saveMb: { label: 'kinesis-local save, MB', margin: 1 },
   put5Ms: { label: '5-entry put, ms', margin: 5 },
   realtimeP95Ms: { label: 'realtime p95, ms', margin: 250 },
   batchP95Ms: { label: 'batch p95, ms', margin: 1_000 },

@@ -49,6 +49,7 @@ describe('soak options', () => {
 const row = (at: number, figures: Partial<SoakRow> = {}): SoakRow => ({
   at,
   streamRecords: 12_000,
+  saveMb: 6.5,
   put5Ms: 18,
   realtimeP50Ms: 600,
   realtimeP95Ms: 1_200,
