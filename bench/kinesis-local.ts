@@ -27,7 +27,9 @@ import { rssMb } from './resources.ts';
 import { percentiles } from './stats.ts';
 
 const STREAM = 'bench-costs';
-const SYMBOLS = ['BTC-USD', 'ETH-USD', 'SOL-USD', 'XRP-USD', 'ADA-USD'];
+
+import { DEFAULT_SYMBOLS as SYMBOLS } from '../cdk/config.ts';
+
 const DAY_MS = 86_400_000;
 const SAVE_FILE = 'kinesis-data.json';
 
@@ -40,6 +42,14 @@ export interface KinesisCosts {
   put5: { p50Ms: number; maxMs: number };
   /** A request every 20 ms for `probeSeconds` (two saves or more). */
   probe: { requests: number; p50Ms: number; maxMs: number; seconds: number };
+}
+
+interface SavedRecord {
+  ApproximateArrivalTimestamp: number;
+  Data: string;
+  EncryptionType: string;
+  PartitionKey: string;
+  SequenceNumber: string;
 }
 
 interface SaveShard {
@@ -86,10 +96,16 @@ export function sequenceNumber(
   ).toString();
 }
 
-/** Adds `count` records (arrivals spread over the last day) to the first stream of a save. */
+/**
+ * Puts `count` records (arrivals spread over the day before `now`) into the
+ * first stream of a save, before the records its shards already hold, which
+ * are numbered again after them: like a day of records that every mapping
+ * has already read (a mapping's checkpoint on one of those names it by its
+ * old number, and the reader goes on from its arrival time).
+ */
 export async function fillSave(file: string, count: number, now: number): Promise<void> {
   const save = JSON.parse(await readFile(file, 'utf8'));
-  const stream = Object.values(save.streams)[0] as { shards: Record<string, unknown[]> };
+  const stream = Object.values(save.streams)[0] as { shards: Record<string, SavedRecord[]> };
   const shards: SaveShard[] = Object.keys(stream.shards).map((key) => {
     const shard = JSON.parse(key);
     return {
@@ -104,26 +120,29 @@ export async function fillSave(file: string, count: number, now: number): Promis
     const hash = BigInt(`0x${createHash('md5').update(key).digest('hex')}`);
     return shards.find((s) => hash >= s.start && hash <= s.end) as SaveShard;
   };
-  // Numbered after what the shards already hold, as kinesis-local would.
-  const counts = new Map(shards.map((s) => [s.key, stream.shards[s.key]?.length ?? 0]));
+  const added = new Map<string, SavedRecord[]>(shards.map((s) => [s.key, []]));
   for (let n = 0; n < count; n++) {
     const at = now - DAY_MS + Math.floor((n * DAY_MS) / count);
     const symbol = SYMBOLS[n % SYMBOLS.length] as string;
-    const shard = shardOf(symbol);
-    const seqIndex = (counts.get(shard.key) ?? 0) + 1;
-    counts.set(shard.key, seqIndex);
-    stream.shards[shard.key]?.push({
+    added.get(shardOf(symbol).key)?.push({
       ApproximateArrivalTimestamp: at / 1000,
       Data: priceRecord(symbol, n, at).toString('base64'),
       EncryptionType: 'NONE',
       PartitionKey: symbol,
-      SequenceNumber: sequenceNumber(
+      SequenceNumber: '',
+    });
+  }
+  for (const shard of shards) {
+    const records = [...(added.get(shard.key) ?? []), ...(stream.shards[shard.key] ?? [])];
+    records.forEach((record, i) => {
+      record.SequenceNumber = sequenceNumber(
         shard.createdSeconds,
         shard.index,
-        seqIndex,
-        Math.floor(at / 1000),
-      ),
+        i + 1,
+        Math.floor(record.ApproximateArrivalTimestamp),
+      );
     });
+    stream.shards[shard.key] = records;
   }
   await writeFile(file, JSON.stringify(save));
 }
