@@ -32,11 +32,7 @@ import {
   recordRedrive,
   redriveBatch,
 } from './kinesis/redrive.ts';
-import {
-  KinesisLocalNotPatchedError,
-  RetentionKeeper,
-  type TrimRequest,
-} from './kinesis/retention.ts';
+import { keepRetention, RetentionKeeper, type TrimRequest } from './kinesis/retention.ts';
 import { ensureStreams } from './kinesis/streams.ts';
 import { FaultPlanFile } from './lambda/faults.ts';
 import { hostMismatchNotice } from './lambda/host-node.ts';
@@ -448,33 +444,13 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
             }),
         )
       : [];
-    const trimStreams = () => Promise.all(keepers.map((keeper) => keeper.trim()));
-    if (keepers.length > 0) {
-      const shortest = Math.min(...Object.values(retentionMs));
-      const everyMs = options.trimIntervalMs ?? Math.min(60_000, Math.max(1_000, shortest / 10));
-      let failing = false;
-      const timer = setInterval(() => {
-        trimStreams().then(
-          () => {
-            failing = false;
-          },
-          (error) => {
-            if (error instanceof KinesisLocalNotPatchedError) {
-              clearInterval(timer);
-              events.notice('warn', 'retention', error.message);
-            } else if (!failing) {
-              failing = true;
-              events.notice(
-                'warn',
-                'retention',
-                `applying the retention failed: ${errorMessage(error)}; retrying`,
-              );
-            }
-          },
-        );
-      }, everyMs);
-      cleanups.push(async () => clearInterval(timer));
-    }
+    const retention = keepRetention(keepers, {
+      everyMs:
+        options.trimIntervalMs ??
+        Math.min(60_000, Math.max(1_000, Math.min(...Object.values(retentionMs)) / 10)),
+      notice: (message) => events.notice('warn', 'retention', message),
+    });
+    cleanups.push(async () => retention.stop());
 
     const scheduler = new Scheduler({
       rules: model.rules,
@@ -528,7 +504,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           notice: (message) => events.notice('info', 'redrive', message),
         }),
       on: (kind, listener) => events.on(kind, listener),
-      trimStreams,
+      trimStreams: () => retention.trim(),
       stop: () => {
         // Cleanups run in reverse: scheduler, mappings (grace for running
         // batches), Lambda host (drain, then end the Workers), Kinesis

@@ -17,6 +17,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import type { Clock } from '../../lambdas/shared/clock.ts';
 import type { EventSourceMappingModel } from '../assembly/stack-model.ts';
+import { errorMessage } from '../shared/backoff.ts';
 import type { Checkpoint, CheckpointStore } from './checkpoints.ts';
 import { listShards } from './streams.ts';
 
@@ -158,4 +159,42 @@ export class RetentionKeeper {
         'the stream keeps every record. npm ci applies patches/kinesis-local+0.6.2.patch.',
     );
   }
+}
+
+/**
+ * Applies the keepers' retention every `everyMs` (one pass at a time) and on
+ * `trim()`. A failure is said once until a pass succeeds again; an unpatched
+ * kinesis-local is said once and ends the passes.
+ */
+export function keepRetention(
+  keepers: readonly RetentionKeeper[],
+  options: { everyMs: number; notice: (message: string) => void },
+): { trim(): Promise<TrimRequest[]>; stop(): void } {
+  const trim = () => Promise.all(keepers.map((keeper) => keeper.trim()));
+  if (keepers.length === 0) return { trim, stop: () => {} };
+  let running = false;
+  let failing = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    trim()
+      .then(
+        () => {
+          failing = false;
+        },
+        (error) => {
+          if (error instanceof KinesisLocalNotPatchedError) {
+            clearInterval(timer);
+            options.notice(error.message);
+          } else if (!failing) {
+            failing = true;
+            options.notice(`applying the retention failed: ${errorMessage(error)}; retrying`);
+          }
+        },
+      )
+      .finally(() => {
+        running = false;
+      });
+  }, options.everyMs);
+  return { trim, stop: () => clearInterval(timer) };
 }
