@@ -171,6 +171,25 @@ export function treePssMb(root: number): number {
   return round2(processTree(root).reduce((sum, pid) => sum + pssKb(pid), 0) / 1024);
 }
 
+/**
+ * Private memory (USS: Private_Clean + Private_Dirty) of a process and
+ * everything below it, MB: what the processes hold apart from memory they
+ * share (PostgreSQL's shared buffers).
+ */
+export function treePrivateMb(root: number): number {
+  const privateKb = (pid: number) => {
+    try {
+      const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      const field = (name: string) =>
+        Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
+      return field('Private_Clean') + field('Private_Dirty');
+    } catch {
+      return 0;
+    }
+  };
+  return round2(processTree(root).reduce((sum, pid) => sum + privateKb(pid), 0) / 1024);
+}
+
 export function sampleMemory(pids: ResourcePids): MemoryUse {
   return {
     runtimeRssMb: round2(process.memoryUsage.rss() / 2 ** 20),

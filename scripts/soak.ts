@@ -24,6 +24,7 @@ const COLUMNS: Array<[string, (row: Partial<Record<keyof SoakRow, number | null>
   ['kinesis-local', (r) => cell(r.kinesisRssMb)],
   ['runtime', (r) => cell(r.runtimeRssMb)],
   ['PostgreSQL', (r) => cell(r.postgresMb)],
+  ['PG PSS', (r) => cell(r.postgresPssMb)],
 ];
 
 export function renderSoak(report: SoakReport): string {
@@ -45,7 +46,8 @@ export function renderSoak(report: SoakReport): string {
         { label: '', span: 4 },
         { label: 'realtime, ms', span: 2 },
         { label: 'batch, ms', span: 2 },
-        { label: 'RSS (PostgreSQL: PSS), MB', span: 3 },
+        { label: 'memory, MB: RSS, PostgreSQL private', span: 3 },
+        { label: '', span: 1 },
       ],
     },
   );

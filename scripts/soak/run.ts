@@ -18,7 +18,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import pg from 'pg';
 import { priceRecord } from '../../bench/kinesis-local.ts';
-import { rssMb, treePssMb } from '../../bench/resources.ts';
+import { rssMb, treePrivateMb, treePssMb } from '../../bench/resources.ts';
 import { createKinesisClient } from '../../lambdas/shared/kinesis-client.ts';
 import { synthesize } from '../../local/assembly/synth.ts';
 import { listShards } from '../../local/kinesis/streams.ts';
@@ -243,7 +243,7 @@ export function formatRow(row: SoakRow): string {
   return (
     `${row.streamRecords ?? '-'} records held, save ${row.saveMb ?? '-'} MB, put ${ms(row.put5Ms)} ms, ` +
     `realtime ${ms(row.realtimeP50Ms)}/${ms(row.realtimeP95Ms)} ms, batch ${ms(row.batchP50Ms)}/${ms(row.batchP95Ms)} ms, ` +
-    `RSS kinesis-local ${ms(row.kinesisRssMb)} MB, runtime ${ms(row.runtimeRssMb)} MB, PostgreSQL ${ms(row.postgresMb)} MB`
+    `RSS kinesis-local ${ms(row.kinesisRssMb)} MB, runtime ${ms(row.runtimeRssMb)} MB, PostgreSQL private ${ms(row.postgresMb)} MB (PSS ${ms(row.postgresPssMb)} MB)`
   );
 }
 
@@ -283,7 +283,8 @@ async function sampleRow(deps: {
     batchP95Ms: latency?.batch?.p95 ?? null,
     kinesisRssMb: mb(pids.kinesis, rssMb),
     runtimeRssMb: mb(pids.runtime, rssMb),
-    postgresMb: mb(pids.postgres, treePssMb),
+    postgresMb: mb(pids.postgres, treePrivateMb),
+    postgresPssMb: mb(pids.postgres, treePssMb),
     produced: deps.produced,
   };
 }

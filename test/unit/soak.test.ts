@@ -57,7 +57,8 @@ const row = (at: number, figures: Partial<SoakRow> = {}): SoakRow => ({
   batchP95Ms: 15_500,
   kinesisRssMb: 300,
   runtimeRssMb: 250,
-  postgresMb: 120,
+  postgresMb: 40,
+  postgresPssMb: 120,
   produced: at * 100,
   ...figures,
 });
