@@ -55,8 +55,22 @@ describe('cdk-nag AwsSolutions', () => {
     ['an external database', EXTERNAL],
     ['LocalStack', LOCALSTACK],
     [
-      'enhanced fan-out and the Timestream mirror',
-      { realtime: { enhancedFanOut: true }, timestream: { enabled: true } },
+      'enhanced fan-out and the Timestream mirror (external database)',
+      { ...EXTERNAL, realtime: { enhancedFanOut: true }, timestream: { enabled: true } },
+    ],
+    [
+      'an external database in a VPC, its secret under a customer managed key',
+      {
+        ...EXTERNAL,
+        databaseSecretKmsKeyArn:
+          'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        database: {
+          mode: 'external',
+          vpcId: 'vpc-0123456789abcdef0',
+          subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+          securityGroupIds: ['sg-0123456789abcdef0'],
+        },
+      },
     ],
   ])('finds nothing unacknowledged: %s', (_name, raw) => {
     expect(findings(raw)).toEqual([]);
