@@ -129,7 +129,7 @@ export const LAMBDA_CA_BUNDLE = '/var/runtime/ca-cert.pem';
  *   when the secret is under a customer managed key, kms:Decrypt on that key;
  * - a URL (LocalStack): `DATABASE_URL`.
  * The reports function runs every query in a read-only transaction whatever
- * the user (`DATABASE_READ_ONLY=true`).
+ * the user.
  * With `verify-full`, NODE_EXTRA_CA_CERTS loads the RDS CAs (the proxy's
  * certificates come from ACM and chain to Amazon's roots, which Node trusts).
  */
@@ -190,7 +190,6 @@ export function bindDatabase(
       fn.addEnvironment('DATABASE_URL', access.url);
       break;
   }
-  if (role === 'reports') fn.addEnvironment('DATABASE_READ_ONLY', 'true');
   fn.addEnvironment('DATABASE_SSL', ssl);
   if (ssl === 'verify-full') fn.addEnvironment('NODE_EXTRA_CA_CERTS', LAMBDA_CA_BUNDLE);
 }

@@ -376,7 +376,7 @@ export class PricestreamStack extends Stack {
    */
   private reportsFunction(): PricestreamFunction {
     const network = networkOf(this, this.database, 'reports');
-    const { realtime, batch, pollIntervalSeconds } = this.config;
+    const { realtime, batch } = this.config;
     const fn = new PricestreamFunction(this, 'Reports', {
       name: 'reports',
       config: this.config,
@@ -388,7 +388,6 @@ export class PricestreamStack extends Stack {
         // What a report needs to tell records in flight from missing ones.
         REALTIME_BATCHING_WINDOW_SECONDS: String(realtime.batchingWindowSeconds),
         BATCH_BATCHING_WINDOW_SECONDS: String(batch.batchingWindowSeconds),
-        FETCH_INTERVAL_SECONDS: String(pollIntervalSeconds),
       },
       ...(network ? { network } : {}),
     });

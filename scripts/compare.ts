@@ -3,37 +3,61 @@
  * of silver.prices. See `npm run compare -- --help`.
  */
 import { parseArgs } from 'node:util';
+import {
+  type CompareReport,
+  compareConsumers,
+  totalRecords,
+} from '../lambdas/shared/compare-report.ts';
 import { LOCAL_DATABASE_URL } from '../lambdas/shared/db.ts';
-import { compareConsumers, totalRecords } from './report/compare.ts';
+import {
+  type Bound,
+  checkBounds,
+  DEFAULT_RANGE_HELP,
+  DEFAULT_SINCE,
+  parseBound,
+  WindowError,
+} from '../lambdas/shared/report-window.ts';
+import { AwsReportError, awsCompare } from './report/aws-reports.ts';
 import { serverOf } from './report/database-errors.ts';
 import { renderReport } from './report/render.ts';
+import { localReportSettings } from './report/settings.ts';
 import { EXIT, inSnapshot } from './report/snapshot.ts';
-import { type Bound, checkBounds, parseBound, WindowError } from './report/window.ts';
 
-const USAGE = `Usage: npm run compare -- [--since 5m] [--until now] [--json]
+const USAGE = `Usage: npm run compare -- [--since <t>] [--until now] [--json] [--aws [--stage NAME]]
 
 Compares the realtime (per-record) and batch (batching-window) consumers over
 the rows of silver.prices whose processed_at falls in [since, until).
 
   --since <t>   window start: a duration before now (30s, 5m, 2h, 1d) or an
                 ISO time (2026-05-01T12:00:00Z; UTC unless it has an offset).
-                Default 5m.
+                Default: ${DEFAULT_RANGE_HELP}.
   --until <t>   window end, same forms, or "now". Default now.
-  --json        print the report as JSON (shape: version 1, see README).
+  --json        print the report as JSON (shape: version 2, see docs/reports.md).
+  --aws         the deployed stack's data, through its reports function
+                (found by the stack's ReportsFunctionName output); the SDK's
+                usual credentials and region.
+  --stage NAME  with --aws: the stage deployed with -c pricestream:stage=NAME.
   -h, --help    show this help.
 
 Durations are measured from the database's clock. Percentiles use
-PostgreSQL percentile_cont (interpolated). Database: DATABASE_URL, else
-${LOCAL_DATABASE_URL} (set DATABASE_SSL=require for TLS).
+PostgreSQL percentile_cont (interpolated). Times are UTC. Records younger than
+their consumer's batching window plus its poll are in flight, never missing;
+throughput counts the time the producer was fetching, not idle time.
+Database: DATABASE_URL, else ${LOCAL_DATABASE_URL} (set DATABASE_SSL=require for TLS).
 
 Exit codes: 0 report printed; 1 no rows in the window; 2 bad arguments;
-3 PostgreSQL unreachable or refused the login; 4 silver.prices missing
-(not migrated); 5 a report query failed.`;
+3 PostgreSQL (or, with --aws, the stack) unreachable or refused the login;
+4 silver.prices missing (not migrated); 5 a report query failed.`;
 
 interface Options {
   since: Bound;
   until: Bound;
+  /** As given, for --aws (the function parses them again). */
+  sinceText: string | undefined;
+  untilText: string | undefined;
   json: boolean;
+  aws: boolean;
+  stage: string | undefined;
 }
 
 class UsageError extends Error {
@@ -41,7 +65,14 @@ class UsageError extends Error {
 }
 
 function parseOptions(argv: string[]): Options | 'help' {
-  let values: { since?: string; until?: string; json?: boolean; help?: boolean };
+  let values: {
+    since?: string;
+    until?: string;
+    json?: boolean;
+    aws?: boolean;
+    stage?: string;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -49,6 +80,8 @@ function parseOptions(argv: string[]): Options | 'help' {
         since: { type: 'string' },
         until: { type: 'string' },
         json: { type: 'boolean' },
+        aws: { type: 'boolean' },
+        stage: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -58,10 +91,24 @@ function parseOptions(argv: string[]): Options | 'help' {
     throw new UsageError((error as Error).message);
   }
   if (values.help) return 'help';
-  const since = parseBound('--since', values.since ?? '5m');
+  const since = values.since === undefined ? DEFAULT_SINCE : parseBound('--since', values.since);
   const until = parseBound('--until', values.until ?? 'now');
   checkBounds(since, until);
-  return { since, until, json: values.json ?? false };
+  if (values.stage !== undefined && !values.aws) throw new UsageError('--stage goes with --aws');
+  if (values.stage !== undefined && !/^[a-z][a-z0-9-]{0,19}$/.test(values.stage)) {
+    throw new UsageError(
+      `--stage must be a stage name of lower-case letters, digits and dashes, got ${JSON.stringify(values.stage)}`,
+    );
+  }
+  return {
+    since,
+    until,
+    sinceText: values.since,
+    untilText: values.until,
+    json: values.json ?? false,
+    aws: values.aws ?? false,
+    stage: values.stage,
+  };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -78,17 +125,40 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
 
-  const outcome = await inSnapshot((client) => compareConsumers(client, options));
-  if (!outcome.ok) {
-    process.stderr.write(`${outcome.message}\n`);
-    return outcome.exitCode;
+  let report: CompareReport;
+  let where: string;
+  if (options.aws) {
+    try {
+      const answer = await awsCompare({
+        stage: options.stage,
+        request: {
+          ...(options.sinceText ? { since: options.sinceText } : {}),
+          ...(options.untilText ? { until: options.untilText } : {}),
+        },
+      });
+      report = answer.report;
+      where = `stack ${answer.stackName}`;
+    } catch (error) {
+      if (!(error instanceof AwsReportError)) throw error;
+      process.stderr.write(`${error.message}\n`);
+      return error.exitCode;
+    }
+  } else {
+    const outcome = await inSnapshot((client) =>
+      compareConsumers(client, options, localReportSettings()),
+    );
+    if (!outcome.ok) {
+      process.stderr.write(`${outcome.message}\n`);
+      return outcome.exitCode;
+    }
+    report = outcome.value;
+    where = serverOf(outcome.databaseUrl).hostPort;
   }
-  const { value: report, databaseUrl } = outcome;
 
   if (totalRecords(report) === 0) {
     process.stderr.write(
       `No rows in silver.prices between ${report.window.since} and ${report.window.until} ` +
-        `(${serverOf(databaseUrl).hostPort}): is \`npm start\` running? Try a longer --since.\n`,
+        `(${where}): ${options.aws ? 'is the pipeline running?' : 'is `npm start` running?'} Try a longer --since.\n`,
     );
     return EXIT.noRows;
   }

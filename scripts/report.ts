@@ -6,22 +6,30 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StudyResult } from '../bench/study/result.ts';
+import {
+  type CompareReport,
+  compareConsumers,
+  type LatencyCdf,
+  totalRecords,
+} from '../lambdas/shared/compare-report.ts';
 import { LOCAL_DATABASE_URL } from '../lambdas/shared/db.ts';
-import { compareConsumers, totalRecords } from './report/compare.ts';
+import {
+  type Bound,
+  checkBounds,
+  DEFAULT_RANGE_HELP,
+  DEFAULT_SINCE,
+  parseBound,
+  WindowError,
+} from '../lambdas/shared/report-window.ts';
+import { AwsReportError, awsCompare } from './report/aws-reports.ts';
 import { databaseReportData, latencyCdf } from './report/database-data.ts';
 import { serverOf } from './report/database-errors.ts';
 import { renderHtml } from './report/html.ts';
 import { chartPngs } from './report/png.ts';
 import type { ReportData } from './report/report-data.ts';
+import { localReportSettings } from './report/settings.ts';
 import { EXIT, inSnapshot } from './report/snapshot.ts';
 import { studyReportData } from './report/study-data.ts';
-import {
-  type Bound,
-  checkBounds,
-  parseBound,
-  resolveWindow,
-  WindowError,
-} from './report/window.ts';
 
 const USAGE = `Usage: npm run report -- --out FILE [--study RESULT.json] [options]
 
@@ -36,13 +44,17 @@ study's figures. Then a PNG of each chart (headless Chromium) for slides.
   --study <file>     a result of npm run study (bench/results/study-*.json):
                      every chart comes from it, no database needed
   --since <t>        without --study: the window of silver.prices, as in
-                     npm run compare (30s, 5m, 2h, 1d or an ISO time); default 1h
+                     npm run compare (30s, 5m, 2h, 1d or an ISO time); default
+                     ${DEFAULT_RANGE_HELP}
   --until <t>        window end, same forms, or "now"; default now
+  --aws              the deployed stack's data, through its reports function
+  --stage NAME       with --aws: the stage deployed with -c pricestream:stage=NAME
   --png-dir <dir>    where the PNGs go; default <out>-charts/ beside the HTML
   --no-png           skip the PNGs (no browser started)
   -h, --help         show this help
 
-Without --study the figures come from DATABASE_URL, else ${LOCAL_DATABASE_URL}.
+Without --study (and --aws) the figures come from DATABASE_URL, else
+${LOCAL_DATABASE_URL}. Times are UTC, as in npm run compare.
 The browser is the one inside the @sparticuz/chromium package, or
 PRICESTREAM_CHROMIUM.
 
@@ -54,6 +66,10 @@ interface Options {
   study: string | undefined;
   since: Bound;
   until: Bound;
+  sinceText: string | undefined;
+  untilText: string | undefined;
+  aws: boolean;
+  stage: string | undefined;
   pngDir: string | undefined;
 }
 
@@ -71,6 +87,8 @@ function parseOptions(argv: string[]): Options | 'help' {
         study: { type: 'string' },
         since: { type: 'string' },
         until: { type: 'string' },
+        aws: { type: 'boolean' },
+        stage: { type: 'string' },
         'png-dir': { type: 'string' },
         'no-png': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -84,9 +102,15 @@ function parseOptions(argv: string[]): Options | 'help' {
   if (values.help) return 'help';
   const out = values.out as string | undefined;
   if (!out) throw new UsageError('--out FILE is required');
-  const since = parseBound('--since', (values.since as string | undefined) ?? '1h');
-  const until = parseBound('--until', (values.until as string | undefined) ?? 'now');
+  const sinceText = values.since as string | undefined;
+  const untilText = values.until as string | undefined;
+  const since = sinceText === undefined ? DEFAULT_SINCE : parseBound('--since', sinceText);
+  const until = parseBound('--until', untilText ?? 'now');
   checkBounds(since, until);
+  const stage = values.stage as string | undefined;
+  if (stage !== undefined && !values.aws) throw new UsageError('--stage goes with --aws');
+  if (values.aws && values.study)
+    throw new UsageError('--aws reads the stack; --study a file: one of them');
   const defaultPngDir = path.join(
     path.dirname(out),
     `${path.basename(out, path.extname(out))}-charts`,
@@ -96,6 +120,10 @@ function parseOptions(argv: string[]): Options | 'help' {
     study: values.study as string | undefined,
     since,
     until,
+    sinceText,
+    untilText,
+    aws: values.aws === true,
+    stage,
     pngDir: values['no-png']
       ? undefined
       : ((values['png-dir'] as string | undefined) ?? defaultPngDir),
@@ -121,17 +149,40 @@ async function readStudy(file: string): Promise<StudyResult> {
 async function fromDatabase(
   options: Options,
 ): Promise<{ data: ReportData } | { exitCode: number }> {
-  const outcome = await inSnapshot(async (client) => {
-    const report = await compareConsumers(client, options);
-    const window = resolveWindow(new Date(report.generatedAt), options.since, options.until);
-    return { report, cdf: await latencyCdf(client, window.since, window.until) };
-  });
-  if (!outcome.ok) {
-    process.stderr.write(`${outcome.message}\n`);
-    return { exitCode: outcome.exitCode };
+  let report: CompareReport;
+  let cdf: LatencyCdf[];
+  let server: string;
+  if (options.aws) {
+    try {
+      const answer = await awsCompare({
+        stage: options.stage,
+        request: {
+          ...(options.sinceText ? { since: options.sinceText } : {}),
+          ...(options.untilText ? { until: options.untilText } : {}),
+          latencyCdf: true,
+        },
+      });
+      report = answer.report;
+      cdf = answer.latencyCdf ?? [];
+      server = `stack ${answer.stackName}`;
+    } catch (error) {
+      if (!(error instanceof AwsReportError)) throw error;
+      process.stderr.write(`${error.message}\n`);
+      return { exitCode: error.exitCode };
+    }
+  } else {
+    const outcome = await inSnapshot(async (client) => {
+      const compared = await compareConsumers(client, options, localReportSettings());
+      const { since, until } = compared.window;
+      return { report: compared, cdf: await latencyCdf(client, new Date(since), new Date(until)) };
+    });
+    if (!outcome.ok) {
+      process.stderr.write(`${outcome.message}\n`);
+      return { exitCode: outcome.exitCode };
+    }
+    ({ report, cdf } = outcome.value);
+    server = serverOf(outcome.databaseUrl).hostPort;
   }
-  const { report, cdf } = outcome.value;
-  const server = serverOf(outcome.databaseUrl).hostPort;
   if (totalRecords(report) === 0) {
     process.stderr.write(
       `No rows in silver.prices between ${report.window.since} and ${report.window.until} (${server}): ` +

@@ -134,9 +134,10 @@ describe('TLS to PostgreSQL with verify-full', () => {
       DATABASE_SSL_CA_FILE: certificates.caFile,
     });
     try {
-      const result = await migrate({
-        RequestType: 'Create',
-      } as CloudFormationCustomResourceCreateEvent);
+      const result = await migrate(
+        { RequestType: 'Create' } as CloudFormationCustomResourceCreateEvent,
+        { getRemainingTimeInMillis: () => 600_000 },
+      );
 
       expect(result).toMatchObject({ PhysicalResourceId: 'pricestream-migrations' });
       expect(await sslInUse(databaseSettingFromEnv())).toBe(true);
