@@ -8,7 +8,7 @@ import {
 } from '../../lambdas/shared/compare-report.ts';
 import { DEFAULT_RANGE_HELP, formatDuration } from '../../lambdas/shared/report-window.ts';
 import { formatUtc, formatUtcClock, formatUtcRange } from '../../lambdas/shared/time-format.ts';
-import { renderTable } from './table.ts';
+import { renderTable } from '../../local/shared/text-table.ts';
 
 /** The terminal report: aligned tables, units in the headers, consumers side by side. */
 
