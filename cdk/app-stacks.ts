@@ -54,6 +54,6 @@ export function addPricestreamStacks(
       'pricestream: crypto prices through Kinesis into PostgreSQL, per record and per batch',
   });
   // The pipeline imports the data stack's exports: deployed after it, deleted before it.
-  if (data) pipeline.addDependency(data, 'imports the network and database exports');
+  if (data) pipeline.addStackDependency(data, 'imports the network and database exports');
   return { data, pipeline };
 }
