@@ -3,25 +3,12 @@
  * of silver.prices. See `npm run compare -- --help`.
  */
 import { parseArgs } from 'node:util';
-import {
-  type CompareReport,
-  compareConsumers,
-  totalRecords,
-} from '../lambdas/shared/compare-report.ts';
+import { totalRecords } from '../lambdas/shared/compare-report.ts';
 import { LOCAL_DATABASE_URL } from '../lambdas/shared/db.ts';
-import {
-  type Bound,
-  checkBounds,
-  DEFAULT_RANGE_HELP,
-  DEFAULT_SINCE,
-  parseBound,
-  WindowError,
-} from '../lambdas/shared/report-window.ts';
-import { AwsReportError, awsCompare } from './report/aws-reports.ts';
-import { serverOf } from './report/database-errors.ts';
+import { DEFAULT_RANGE_HELP, WindowError } from '../lambdas/shared/report-window.ts';
+import { readReport, UsageError, type WindowOptions, windowOptions } from './report/read-report.ts';
 import { renderReport } from './report/render.ts';
-import { localReportSettings } from './report/settings.ts';
-import { EXIT, inSnapshot } from './report/snapshot.ts';
+import { EXIT } from './report/snapshot.ts';
 
 const USAGE = `Usage: npm run compare -- [--since <t>] [--until now] [--json] [--aws [--stage NAME]]
 
@@ -49,19 +36,8 @@ Exit codes: 0 report printed; 1 no rows in the window; 2 bad arguments;
 3 PostgreSQL (or, with --aws, the stack) unreachable or refused the login;
 4 silver.prices missing (not migrated); 5 a report query failed.`;
 
-interface Options {
-  since: Bound;
-  until: Bound;
-  /** As given, for --aws (the function parses them again). */
-  sinceText: string | undefined;
-  untilText: string | undefined;
+interface Options extends WindowOptions {
   json: boolean;
-  aws: boolean;
-  stage: string | undefined;
-}
-
-class UsageError extends Error {
-  override name = 'UsageError';
 }
 
 function parseOptions(argv: string[]): Options | 'help' {
@@ -91,24 +67,7 @@ function parseOptions(argv: string[]): Options | 'help' {
     throw new UsageError((error as Error).message);
   }
   if (values.help) return 'help';
-  const since = values.since === undefined ? DEFAULT_SINCE : parseBound('--since', values.since);
-  const until = parseBound('--until', values.until ?? 'now');
-  checkBounds(since, until);
-  if (values.stage !== undefined && !values.aws) throw new UsageError('--stage goes with --aws');
-  if (values.stage !== undefined && !/^[a-z][a-z0-9-]{0,19}$/.test(values.stage)) {
-    throw new UsageError(
-      `--stage must be a stage name of lower-case letters, digits and dashes, got ${JSON.stringify(values.stage)}`,
-    );
-  }
-  return {
-    since,
-    until,
-    sinceText: values.since,
-    untilText: values.until,
-    json: values.json ?? false,
-    aws: values.aws ?? false,
-    stage: values.stage,
-  };
+  return { ...windowOptions(values), json: values.json ?? false };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -125,35 +84,12 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
 
-  let report: CompareReport;
-  let where: string;
-  if (options.aws) {
-    try {
-      const answer = await awsCompare({
-        stage: options.stage,
-        request: {
-          ...(options.sinceText ? { since: options.sinceText } : {}),
-          ...(options.untilText ? { until: options.untilText } : {}),
-        },
-      });
-      report = answer.report;
-      where = `stack ${answer.stackName}`;
-    } catch (error) {
-      if (!(error instanceof AwsReportError)) throw error;
-      process.stderr.write(`${error.message}\n`);
-      return error.exitCode;
-    }
-  } else {
-    const outcome = await inSnapshot((client) =>
-      compareConsumers(client, options, localReportSettings()),
-    );
-    if (!outcome.ok) {
-      process.stderr.write(`${outcome.message}\n`);
-      return outcome.exitCode;
-    }
-    report = outcome.value;
-    where = serverOf(outcome.databaseUrl).hostPort;
+  const read = await readReport(options, false);
+  if (!read.ok) {
+    process.stderr.write(`${read.message}\n`);
+    return read.exitCode;
   }
+  const { report, where } = read;
 
   if (totalRecords(report) === 0) {
     process.stderr.write(

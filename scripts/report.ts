@@ -6,29 +6,15 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StudyResult } from '../bench/study/result.ts';
-import {
-  type CompareReport,
-  compareConsumers,
-  type LatencyCdf,
-  totalRecords,
-} from '../lambdas/shared/compare-report.ts';
+import { totalRecords } from '../lambdas/shared/compare-report.ts';
 import { LOCAL_DATABASE_URL } from '../lambdas/shared/db.ts';
-import {
-  type Bound,
-  checkBounds,
-  DEFAULT_RANGE_HELP,
-  DEFAULT_SINCE,
-  parseBound,
-  WindowError,
-} from '../lambdas/shared/report-window.ts';
-import { AwsReportError, awsCompare } from './report/aws-reports.ts';
-import { databaseReportData, latencyCdf } from './report/database-data.ts';
-import { serverOf } from './report/database-errors.ts';
+import { DEFAULT_RANGE_HELP, WindowError } from '../lambdas/shared/report-window.ts';
+import { databaseReportData } from './report/database-data.ts';
 import { renderHtml } from './report/html.ts';
 import { chartPngs } from './report/png.ts';
+import { readReport, UsageError, type WindowOptions, windowOptions } from './report/read-report.ts';
 import type { ReportData } from './report/report-data.ts';
-import { localReportSettings } from './report/settings.ts';
-import { EXIT, inSnapshot } from './report/snapshot.ts';
+import { EXIT } from './report/snapshot.ts';
 import { studyReportData } from './report/study-data.ts';
 
 const USAGE = `Usage: npm run report -- --out FILE [--study RESULT.json] [options]
@@ -61,20 +47,10 @@ PRICESTREAM_CHROMIUM.
 Exit codes: 0 written; 1 no rows in the window; 2 bad arguments or study
 file; 3 PostgreSQL unreachable; 4 not migrated; 5 a query or the browser failed.`;
 
-interface Options {
+interface Options extends WindowOptions {
   out: string;
   study: string | undefined;
-  since: Bound;
-  until: Bound;
-  sinceText: string | undefined;
-  untilText: string | undefined;
-  aws: boolean;
-  stage: string | undefined;
   pngDir: string | undefined;
-}
-
-class UsageError extends Error {
-  override name = 'UsageError';
 }
 
 function parseOptions(argv: string[]): Options | 'help' {
@@ -102,13 +78,7 @@ function parseOptions(argv: string[]): Options | 'help' {
   if (values.help) return 'help';
   const out = values.out as string | undefined;
   if (!out) throw new UsageError('--out FILE is required');
-  const sinceText = values.since as string | undefined;
-  const untilText = values.until as string | undefined;
-  const since = sinceText === undefined ? DEFAULT_SINCE : parseBound('--since', sinceText);
-  const until = parseBound('--until', untilText ?? 'now');
-  checkBounds(since, until);
-  const stage = values.stage as string | undefined;
-  if (stage !== undefined && !values.aws) throw new UsageError('--stage goes with --aws');
+  const window = windowOptions(values);
   if (values.aws && values.study)
     throw new UsageError('--aws reads the stack; --study a file: one of them');
   const defaultPngDir = path.join(
@@ -118,12 +88,7 @@ function parseOptions(argv: string[]): Options | 'help' {
   return {
     out,
     study: values.study as string | undefined,
-    since,
-    until,
-    sinceText,
-    untilText,
-    aws: values.aws === true,
-    stage,
+    ...window,
     pngDir: values['no-png']
       ? undefined
       : ((values['png-dir'] as string | undefined) ?? defaultPngDir),
@@ -149,40 +114,12 @@ async function readStudy(file: string): Promise<StudyResult> {
 async function fromDatabase(
   options: Options,
 ): Promise<{ data: ReportData } | { exitCode: number }> {
-  let report: CompareReport;
-  let cdf: LatencyCdf[];
-  let server: string;
-  if (options.aws) {
-    try {
-      const answer = await awsCompare({
-        stage: options.stage,
-        request: {
-          ...(options.sinceText ? { since: options.sinceText } : {}),
-          ...(options.untilText ? { until: options.untilText } : {}),
-          latencyCdf: true,
-        },
-      });
-      report = answer.report;
-      cdf = answer.latencyCdf ?? [];
-      server = `stack ${answer.stackName}`;
-    } catch (error) {
-      if (!(error instanceof AwsReportError)) throw error;
-      process.stderr.write(`${error.message}\n`);
-      return { exitCode: error.exitCode };
-    }
-  } else {
-    const outcome = await inSnapshot(async (client) => {
-      const compared = await compareConsumers(client, options, localReportSettings());
-      const { since, until } = compared.window;
-      return { report: compared, cdf: await latencyCdf(client, new Date(since), new Date(until)) };
-    });
-    if (!outcome.ok) {
-      process.stderr.write(`${outcome.message}\n`);
-      return { exitCode: outcome.exitCode };
-    }
-    ({ report, cdf } = outcome.value);
-    server = serverOf(outcome.databaseUrl).hostPort;
+  const read = await readReport(options, true);
+  if (!read.ok) {
+    process.stderr.write(`${read.message}\n`);
+    return { exitCode: read.exitCode };
   }
+  const { report, cdf, where: server } = read;
   if (totalRecords(report) === 0) {
     process.stderr.write(
       `No rows in silver.prices between ${report.window.since} and ${report.window.until} (${server}): ` +

@@ -9,7 +9,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { addPricestreamStacks } from '../../cdk/app-stacks.ts';
 import { parseConfig } from '../../cdk/config.ts';
-import { EXTERNAL, FEATURE_FLAGS, LOCALSTACK, synthApp } from './synth.ts';
+import { EXTERNAL, EXTERNAL_IN_VPC, FEATURE_FLAGS, LOCALSTACK, synthApp } from './synth.ts';
 
 type Json = unknown;
 
@@ -165,24 +165,12 @@ function valuesOf(node: Json, key: string): Json[] {
   return Object.entries(node).flatMap(([k, v]) => (k === key ? [v] : valuesOf(v, key)));
 }
 
-const VPC_EXTERNAL = {
-  ...EXTERNAL,
-  databaseSecretKmsKeyArn:
-    'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-  database: {
-    mode: 'external',
-    vpcId: 'vpc-0123456789abcdef0',
-    subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
-    securityGroupIds: ['sg-0123456789abcdef0'],
-  },
-};
-
 describe('the stacks’ templates', () => {
   it.each([
     ['Aurora behind the proxy (the default)', {}],
     ['Aurora straight to the cluster', { database: { proxy: false } }],
     ['an external database', EXTERNAL],
-    ['an external database in a VPC, its secret under a KMS key', VPC_EXTERNAL],
+    ['an external database in a VPC, its secret under a KMS key', EXTERNAL_IN_VPC],
     ['LocalStack', LOCALSTACK],
   ])(
     'have no Fn::GetStackOutput, and no intrinsic inside one that does not allow it: %s',

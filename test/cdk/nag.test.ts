@@ -11,7 +11,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { addPricestreamStacks } from '../../cdk/app-stacks.ts';
 import { parseConfig } from '../../cdk/config.ts';
-import { EXTERNAL, FEATURE_FLAGS, LOCALSTACK } from './synth.ts';
+import { EXTERNAL, EXTERNAL_IN_VPC, FEATURE_FLAGS, LOCALSTACK } from './synth.ts';
 
 interface Report {
   pluginReports: Array<{
@@ -58,20 +58,7 @@ describe('cdk-nag AwsSolutions', () => {
       'enhanced fan-out and the Timestream mirror (external database)',
       { ...EXTERNAL, realtime: { enhancedFanOut: true }, timestream: { enabled: true } },
     ],
-    [
-      'an external database in a VPC, its secret under a customer managed key',
-      {
-        ...EXTERNAL,
-        databaseSecretKmsKeyArn:
-          'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-        database: {
-          mode: 'external',
-          vpcId: 'vpc-0123456789abcdef0',
-          subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
-          securityGroupIds: ['sg-0123456789abcdef0'],
-        },
-      },
-    ],
+    ['an external database in a VPC, its secret under a customer managed key', EXTERNAL_IN_VPC],
   ])('finds nothing unacknowledged: %s', (_name, raw) => {
     expect(findings(raw)).toEqual([]);
   });
