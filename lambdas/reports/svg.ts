@@ -112,7 +112,7 @@ export function timeSeriesSvg(
 /** A cumulative distribution per series: share of rows (y) at or below a value (x, log scale). */
 export function cdfSvg(series: CdfSeries[], unit: Unit, size: ChartSize, title: string): string {
   const values = series.flatMap((s) => s.points.map(([v]) => v)).filter((v) => v > 0);
-  const low = Math.max(Math.min(...values, 1), 0.1);
+  const low = Math.max(values.length > 0 ? Math.min(...values) : 1, 0.1);
   const high = Math.max(...values, low * 10);
   const x = scaleLog()
     .domain([low, high])

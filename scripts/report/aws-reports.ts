@@ -12,7 +12,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { InvokeCommand, type InvokeCommandOutput, LambdaClient } from '@aws-sdk/client-lambda';
 import { configFromContext } from '../../cdk/config.ts';
 import { pipelineStackName } from '../../cdk/names.ts';
-import type { CompareAnswer } from '../../lambdas/reports/index.ts';
+import type { CompareAnswer } from '../../lambdas/reports/handler.ts';
 import type { CompareRequest } from '../../lambdas/reports/requests.ts';
 import { EXIT } from './snapshot.ts';
 
