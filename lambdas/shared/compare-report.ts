@@ -1,5 +1,5 @@
 import type { Db } from './db.ts';
-import { type Bound, resolveWindow, type Window } from './report-window.ts';
+import { type Bound, resolveWindow, type Window, WindowError } from './report-window.ts';
 
 /** Lambda polls a shard about once a second. */
 export const POLL_SECONDS = 1;
@@ -152,7 +152,8 @@ export async function reportWindow(
 ): Promise<Window> {
   const { since, until } = bounds;
   if (!('firstRowWithin' in since)) return resolveWindow(now, since, until);
-  const end = resolveWindow(now, { ago: 1 }, until).until;
+  if ('firstRowWithin' in until) throw new WindowError('--until cannot be the default start');
+  const end = 'at' in until ? until.at : new Date(now.getTime() - until.ago);
   const { rows } = await db.query<{ first_row_at: Date | null }>(readSql('reports/first_row.sql'), [
     new Date(end.getTime() - since.firstRowWithin),
     end,

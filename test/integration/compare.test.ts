@@ -301,6 +301,15 @@ describe('compare a minute after start, with the default range', () => {
         examples: ['n20'],
       });
       expect(newcomer.completeness.missingFrom.realtime).toMatchObject({ count: 0, inFlight: 0 });
+
+      // The default start with an end in the past: the first row before that end.
+      const earlier = await compareConsumers(
+        fresh,
+        { since: DEFAULT_SINCE, until: { at: new Date(now.getTime() - 30 * SECOND) } },
+        SETTINGS,
+      );
+      expect(earlier.window.since).toBe(newcomer.window.since);
+      expect(earlier.consumers.realtime.records).toBe(15);
     } finally {
       await fresh.end();
     }
