@@ -22,8 +22,7 @@ export const DEFAULT_LOOKBACK_MS = 3_600_000;
 /** The default `--since` of `npm run compare` and `npm run report`, and of the reports function. */
 export const DEFAULT_SINCE: Bound = { firstRowWithin: DEFAULT_LOOKBACK_MS };
 
-export const DEFAULT_RANGE_HELP =
-  'since the first row of the last hour (the whole hour once the pipeline has run that long)';
+export const DEFAULT_RANGE_HELP = 'from the first row of the last hour';
 
 export interface Window {
   since: Date;

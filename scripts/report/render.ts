@@ -56,9 +56,12 @@ export function renderReport(report: CompareReport): string {
 function header(report: CompareReport): string[] {
   const lines = [
     `pricestream compare: silver.prices, ${formatUtcRange(report.window.since, report.window.until)} ` +
-      `(${formatDuration(report.window.seconds * 1000)}${report.window.fitted ? `, ${DEFAULT_RANGE_HELP}` : ''})`,
+      `(${formatDuration(report.window.seconds * 1000)})`,
     'Rows with processed_at in the window, by the database clock. Latency = processed_at − fetched_at;',
     'percentiles by PostgreSQL percentile_cont (interpolated).',
+    ...(report.window.fitted
+      ? [`Default range: ${DEFAULT_RANGE_HELP}; --since sets another.`]
+      : []),
   ];
   for (const consumer of CONSUMERS) {
     if (report.consumers[consumer].records === 0) {

@@ -347,7 +347,12 @@ function throughput() {
       axes: [
         axis(
           t.x === 'time'
-            ? { label: 'minute (UTC)', values: ticks(utcMinute) }
+            ? {
+                label: 'minute (UTC)',
+                // Ticks on whole minutes only: a label per minute, never one repeated.
+                incrs: [60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400],
+                values: ticks(utcMinute),
+              }
             : {
                 label: 'seconds since the load started',
                 values: ticks((s) => number(0).format(s)),
