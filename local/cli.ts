@@ -1,11 +1,13 @@
 /** The `npm start` command line: arguments, help and the start-up summary. */
 import type { LocalRuntime } from './runtime.ts';
+import { displayUrl } from './shared/display-url.ts';
 
 export interface CliOptions {
   source: 'coinbase' | 'sim' | 'auto' | undefined;
   /** Local only: the streams' retention in minutes instead of the template's. */
   retentionMinutes: number | undefined;
-  synth: boolean;
+  /** true: always; false: never (--no-synth); 'if-stale': when cdk.out is not current for the sources. */
+  synth: boolean | 'if-stale';
   verbose: boolean;
   help: boolean;
 }
@@ -16,15 +18,17 @@ export class UsageError extends Error {
 
 export const USAGE = `Usage: npm start -- [options]
 
-Runs the pricestream stack locally: synthesizes it, starts PostgreSQL and
-kinesis-local, applies the migrations, and runs the functions as wired in the
-template (schedules, event source mappings).
+Runs the pricestream stack locally: synthesizes it (when the sources changed
+since cdk.out was made), starts PostgreSQL and kinesis-local, applies the
+migrations, and runs the functions as wired in the template (schedules,
+event source mappings).
 
 Options:
   --source coinbase|sim|auto  where fetch-prices gets prices (default: the stack's, auto)
   --retention-minutes <n>     keep stream records n minutes (0.1 to 525600) instead of
                               the template's RetentionPeriodHours; local only
-  --no-synth                  reuse the existing cloud assembly (cdk.out)
+  --synth                     synthesize again even when cdk.out is current
+  --no-synth                  run the existing cloud assembly (cdk.out) as it is
   --verbose                   print every function log line as raw JSON
   -h, --help                  show this help
 
@@ -33,17 +37,22 @@ Environment:
   AWS_ENDPOINT_URL_KINESIS    use this Kinesis instead of kinesis-local
   PRICESTREAM_PG_PORT         embedded PostgreSQL port (54329)
   PRICESTREAM_KINESIS_PORT    kinesis-local port (4568)
+  PRICESTREAM_DASHBOARD_PORT  local dashboard port (3000)
   PRICESTREAM_DATA_DIR        data of the embedded servers (.data)
   PRICESTREAM_CDK_OUT         cloud assembly directory (cdk.out)
   PRICESTREAM_START_WAIT_SECONDS
                               how long start-up waits for PostgreSQL and Kinesis (60)
+  PRICESTREAM_FAULTS_FILE     a fault plan for the Lambda host (what npm run chaos uses)
+
+A second runtime beside a running one needs its own PRICESTREAM_DATA_DIR and
+ports (all three).
 `;
 
 export function parseArgs(argv: readonly string[]): CliOptions {
   const options: CliOptions = {
     source: undefined,
     retentionMinutes: undefined,
-    synth: true,
+    synth: 'if-stale',
     verbose: false,
     help: false,
   };
@@ -70,6 +79,9 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         options.retentionMinutes = minutes;
         break;
       }
+      case '--synth':
+        options.synth = true;
+        break;
       case '--no-synth':
         options.synth = false;
         break;
@@ -90,17 +102,6 @@ export function parseArgs(argv: readonly string[]): CliOptions {
 
 export function formatRetention(ms: number): string {
   return ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : `${+(ms / 60_000).toFixed(2)} min`;
-}
-
-/** The URL without its password, unless it is the well-known local one. */
-export function displayUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password && parsed.password !== 'postgres') parsed.password = '****';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
 }
 
 /** What runs where, printed once the runtime is up. */

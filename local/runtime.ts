@@ -18,9 +18,8 @@ import {
   type StackModel,
   type StreamModel,
 } from './assembly/stack-model.ts';
-import { synthesize } from './assembly/synth.ts';
+import { synthesizeIfStale } from './assembly/synth.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, readStackArtifact } from './assembly/template.ts';
-import { displayUrl } from './cli.ts';
 import { Scheduler } from './eventbridge/scheduler.ts';
 import { CheckpointStore } from './kinesis/checkpoints.ts';
 import { DeadLetterStore } from './kinesis/dead-letter.ts';
@@ -37,8 +36,10 @@ import { ensureStreams } from './kinesis/streams.ts';
 import { FaultPlanFile } from './lambda/faults.ts';
 import { hostMismatchNotice } from './lambda/host-node.ts';
 import { LambdaHost } from './lambda/lambda-host.ts';
+import { refuseIfRunning } from './services/leftovers.ts';
 import { type RunningServices, startServices } from './services/local-services.ts';
 import { type BackoffOptions, errorMessage, StoppedError } from './shared/backoff.ts';
+import { displayUrl } from './shared/display-url.ts';
 import { CHECKPOINT_TABLE, DEAD_LETTER_TABLE, ensureLocalSchema } from './shared/local-sql.ts';
 import {
   type RuntimeEventMap,
@@ -55,8 +56,12 @@ export interface LocalRuntimeOptions {
   projectDir?: string;
   /** Cloud assembly directory. Default PRICESTREAM_CDK_OUT or `cdk.out`, relative to projectDir. */
   cdkOut?: string;
-  /** Run `cdk synth` first. Default true; false reuses the existing cloud assembly. */
-  synth?: boolean;
+  /**
+   * Run `cdk synth` first: `'if-stale'` (the default) unless the cloud assembly
+   * is current for the sources (see assembly/synth.ts), true always, false
+   * never (the existing cloud assembly as it is).
+   */
+  synth?: boolean | 'if-stale';
   /** The stack to run when the assembly has several. */
   stackName?: string;
   /** Embedded servers keep their data here. Default PRICESTREAM_DATA_DIR or `.data`. */
@@ -293,13 +298,26 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   };
 
   try {
+    // A runtime already running on this data folder is refused before the
+    // synthesis, which would rewrite the cloud assembly under it.
+    if (!settings.databaseUrl || !settings.kinesisEndpoint) await refuseIfRunning(settings.dataDir);
     const [synthResult, servicesResult] = await Promise.allSettled([
       options.synth === false
         ? Promise.resolve()
-        : synthesize({
+        : synthesizeIfStale({
             projectDir: settings.projectDir,
             outDir: settings.cdkOut,
+            force: options.synth === true,
             onLine: (line) => options.onServiceLog?.('synth', line),
+            onSynthesize: () =>
+              events.notice('info', 'runtime', `synthesizing the stack into ${settings.cdkOut}`),
+          }).then((outcome) => {
+            if (outcome === 'current')
+              events.notice(
+                'info',
+                'runtime',
+                `${settings.cdkOut} is current for the sources: not synthesized again`,
+              );
           }),
       startServices(settings, options.onServiceLog, (line) =>
         events.notice('info', 'runtime', line),

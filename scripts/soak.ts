@@ -2,7 +2,7 @@
  * npm run soak [-- --quick | --json | --rate N | --minutes N | --retention-minutes N | --restart]:
  * the long run. See USAGE in soak/options.ts.
  */
-import { renderTable } from './report/table.ts';
+import { renderTable } from '../local/shared/text-table.ts';
 import { parseSoakArgs, type SoakOptions, USAGE, UsageError } from './soak/options.ts';
 import type { SoakReport } from './soak/run.ts';
 import type { SoakRow } from './soak/verdict.ts';
