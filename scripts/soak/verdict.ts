@@ -68,15 +68,25 @@ export function median(values: readonly number[]): number | null {
 /**
  * The rows of the reference window (the second retention period: the first
  * one fills the stream) and of the final one (the last retention period).
+ * Rows further apart than the retention (`--every 300`): the first row after
+ * the first retention period, and the last row.
  */
 export function windows(
   rows: readonly SoakRow[],
   retentionSeconds: number,
 ): { reference: SoakRow[]; final: SoakRow[] } {
   const end = rows.at(-1)?.at ?? 0;
+  const reference = rows.filter(
+    (row) => row.at > retentionSeconds && row.at <= 2 * retentionSeconds,
+  );
+  const firstFull = rows.find((row) => row.at > retentionSeconds);
+  const final = rows.filter(
+    (row) => row.at > Math.max(2 * retentionSeconds, end - retentionSeconds),
+  );
+  const last = rows.at(-1);
   return {
-    reference: rows.filter((row) => row.at > retentionSeconds && row.at <= 2 * retentionSeconds),
-    final: rows.filter((row) => row.at > Math.max(2 * retentionSeconds, end - retentionSeconds)),
+    reference: reference.length > 0 ? reference : firstFull ? [firstFull] : [],
+    final: final.length > 0 || !last || last === firstFull ? final : [last],
   };
 }
 

@@ -69,6 +69,14 @@ describe('soak verdict', () => {
     const { reference, final } = windows(rows, 120);
     expect(reference.map((r) => r.at)).toEqual([180, 240]);
     expect(final.map((r) => r.at)).toEqual([420, 480]);
+
+    // A row every 5 minutes: the first after the first retention period, and the last.
+    const sparse = windows(
+      [300, 600, 900, 1_200].map((at) => row(at)),
+      120,
+    );
+    expect(sparse.reference.map((r) => r.at)).toEqual([300]);
+    expect(sparse.final.map((r) => r.at)).toEqual([1_200]);
   });
 
   it('passes flat figures and noise within 20 % and the margin, and names what grew', () => {
