@@ -137,9 +137,19 @@ export async function runSoak(
         })()
       : Promise.resolve();
 
+    // A 5-entry put every 3 s; a row takes the median of its interval's.
+    const puts: Array<{ at: number; ms: number }> = [];
+    let probe = 0;
+    const prober = (async () => {
+      while (Date.now() < productionStarted + seconds * 1000) {
+        const ms = await timePut(kinesis, probe++).catch(() => null);
+        if (ms !== null) puts.push({ at: Date.now(), ms });
+        await new Promise((resolve) => setTimeout(resolve, 3_000));
+      }
+    })();
+
     const rows: SoakRow[] = [];
     const sampler = (async () => {
-      let probe = 0;
       for (let n = 1; n * options.sampleSeconds <= seconds; n++) {
         const at = productionStarted + n * options.sampleSeconds * 1000;
         await sleepUntil(at);
@@ -151,7 +161,11 @@ export async function runSoak(
           to: new Date(at),
           at: n * options.sampleSeconds,
           produced: acknowledged,
-          probe: () => probe++,
+          put5Ms: median(
+            puts
+              .filter((p) => p.at > at - options.sampleSeconds * 1000 && p.at <= at)
+              .map((p) => p.ms),
+          ),
         });
         rows.push(row);
         say(formatRow(row));
@@ -160,7 +174,7 @@ export async function runSoak(
 
     const produced = await production;
     const productionEnded = Date.now();
-    await Promise.all([sampler, restarting]);
+    await Promise.all([sampler, restarting, prober]);
     say(`production done: ${acknowledged} events acknowledged`);
 
     const drainSeconds = await drain(db, produced.valid, productionEnded, options, say, () =>
@@ -255,16 +269,15 @@ async function sampleRow(deps: {
   to: Date;
   at: number;
   produced: number;
-  probe: () => number;
+  put5Ms: number | null;
 }): Promise<SoakRow> {
   const pids = await servicePids(path.join(deps.workDir, 'data'));
-  const [streamRecords, saveMb, put5Ms, latency] = await Promise.all([
+  const [streamRecords, saveMb, latency] = await Promise.all([
     countStream(deps.kinesis).catch(() => null),
     stat(path.join(deps.workDir, 'data', 'kinesis', 'kinesis-data.json')).then(
       (file) => Math.round(file.size / 10_000) / 100,
       () => null,
     ),
-    timePuts(deps.kinesis, deps.probe).catch(() => null),
     latencies(deps.db, deps.from, deps.to).catch(() => undefined),
   ]);
   const mb = (pid: number | undefined, read: (pid: number) => number) => {
@@ -276,7 +289,7 @@ async function sampleRow(deps: {
     at: deps.at,
     streamRecords,
     saveMb,
-    put5Ms,
+    put5Ms: deps.put5Ms,
     realtimeP50Ms: latency?.realtime?.p50 ?? null,
     realtimeP95Ms: latency?.realtime?.p95 ?? null,
     batchP50Ms: latency?.batch?.p50 ?? null,
@@ -330,24 +343,19 @@ export async function countStream(kinesis: KinesisClient): Promise<number> {
   return total;
 }
 
-/** The median of five 5-entry PutRecords (what fetch-prices sends each tick), ms. */
-async function timePuts(kinesis: KinesisClient, probe: () => number): Promise<number | null> {
-  const times: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const n = probe();
-    const t = performance.now();
-    await kinesis.send(
-      new PutRecordsCommand({
-        StreamName: STREAM,
-        Records: ['BTC-USD', 'ETH-USD', 'SOL-USD', 'ADA-USD', 'DOGE-USD'].map((symbol) => ({
-          PartitionKey: symbol,
-          Data: priceRecord(symbol, n, Date.now()),
-        })),
-      }),
-    );
-    times.push(performance.now() - t);
-  }
-  return median(times);
+/** One 5-entry PutRecords (what fetch-prices sends each tick), ms. */
+async function timePut(kinesis: KinesisClient, n: number): Promise<number> {
+  const t = performance.now();
+  await kinesis.send(
+    new PutRecordsCommand({
+      StreamName: STREAM,
+      Records: ['BTC-USD', 'ETH-USD', 'SOL-USD', 'ADA-USD', 'DOGE-USD'].map((symbol) => ({
+        PartitionKey: symbol,
+        Data: priceRecord(symbol, n, Date.now()),
+      })),
+    }),
+  );
+  return performance.now() - t;
 }
 
 async function latencies(db: pg.Pool, from: Date, to: Date) {

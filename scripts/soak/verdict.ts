@@ -12,7 +12,7 @@ export interface SoakRow {
   streamRecords: number | null;
   /** kinesis-local's save file, MB. */
   saveMb: number | null;
-  /** Median of a few 5-entry PutRecords, ms. */
+  /** Median of the interval's 5-entry PutRecords (one every 3 s), ms. */
   put5Ms: number | null;
   /** End-to-end latency (processed - fetched) of the interval's events, ms. */
   realtimeP50Ms: number | null;
