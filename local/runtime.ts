@@ -693,11 +693,11 @@ async function startMappings(
 }
 
 /** The function's environment: template variables, local wiring, then the caller's overrides. */
-function describeFunction(
+export function describeFunction(
   fn: FunctionModel,
-  services: RunningServices,
-  settings: RuntimeSettings,
-  overrides: FunctionEnvOverrides,
+  services: Pick<RunningServices, 'databaseUrl' | 'kinesisEndpoint'>,
+  settings: Pick<RuntimeSettings, 'region'>,
+  overrides: FunctionEnvOverrides = {},
 ): LocalFunction {
   const extra =
     typeof overrides === 'function'
