@@ -2,7 +2,6 @@
  * npm run fire: fires a schedule rule of the stack now, with what its targets
  * get on schedule. See `npm run fire -- --help`.
  */
-import { parseArgs } from 'node:util';
 import { findRule, targetEvent, UnknownRuleError } from '../local/eventbridge/scheduler.ts';
 import { DEFAULT_LAMBDA_API_PORT } from '../local/lambda/invoke-api.ts';
 import {
@@ -10,10 +9,13 @@ import {
   InvokeError,
   invokeStandalone,
   invokeThroughApi,
+  noRuntimeForAsync,
   type Outcome,
+  parseCommandLine,
   printOutcome,
   readStack,
-  UsageError,
+  runCli,
+  terminal,
 } from './invoke/client.ts';
 
 const USAGE = `Usage: npm run fire -- RULE [--async]
@@ -44,101 +46,50 @@ interface Options {
 }
 
 function parseOptions(argv: string[]): Options | 'help' {
-  let parsed: ReturnType<typeof parseFireArgs>;
-  try {
-    parsed = parseFireArgs(argv);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return 'help';
-  if (positionals.length !== 1) {
-    throw new UsageError(
-      `RULE must be one rule name, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`,
+  const parsed = parseCommandLine(argv, 'RULE');
+  return parsed === 'help' ? parsed : { rule: parsed.name, async: parsed.async };
+}
+
+async function fire(options: Options): Promise<number> {
+  const stack = await readStack();
+  if (!stack) {
+    throw new InvokeError(
+      'there is no synthesized stack (cdk.out) to find the rule in: run npm start or npm run synth',
     );
   }
-  return { rule: positionals[0] as string, async: values.async ?? false };
-}
-
-function parseFireArgs(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    options: {
-      async: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: true,
-  });
-}
-
-async function main(argv: string[]): Promise<number> {
-  let options: Options | 'help';
+  let rule: ReturnType<typeof findRule>;
   try {
-    options = parseOptions(argv);
+    rule = findRule(stack.model.rules, options.rule);
   } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`fire: ${error.message} (see --help)\n`);
-    return EXIT.badArguments;
+    if (error instanceof UnknownRuleError) throw new InvokeError(error.message);
+    throw error;
   }
-  if (options === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return EXIT.ok;
-  }
-  try {
-    const stack = await readStack();
-    if (!stack) {
+  let exit: number = EXIT.ok;
+  let standalone = false;
+  const at = new Date();
+  for (const target of rule.targets) {
+    const fn = stack.functions.find((f) => f.logicalId === target.functionLogicalId);
+    if (!fn?.hosted) {
       throw new InvokeError(
-        'there is no synthesized stack (cdk.out) to find the rule in: run npm start or npm run synth',
+        `${rule.displayName}'s target ${fn?.name ?? target.functionLogicalId} does not run locally`,
       );
     }
-    let rule: ReturnType<typeof findRule>;
-    try {
-      rule = findRule(stack.model.rules, options.rule);
-    } catch (error) {
-      if (error instanceof UnknownRuleError) throw new InvokeError(error.message);
-      throw error;
+    const event = targetEvent(rule, target, stack.model, at);
+    let outcome: Outcome | undefined;
+    if (!standalone) {
+      outcome = await invokeThroughApi(fn.functionName, event, {
+        async: options.async,
+        region: stack.model.region,
+      });
     }
-    let exit: number = EXIT.ok;
-    let standalone = false;
-    const at = new Date();
-    for (const target of rule.targets) {
-      const fn = stack.functions.find((f) => f.logicalId === target.functionLogicalId);
-      if (!fn?.hosted) {
-        throw new InvokeError(
-          `${rule.displayName}'s target ${fn?.name ?? target.functionLogicalId} does not run locally`,
-        );
-      }
-      const event = targetEvent(rule, target, stack.model, at);
-      let outcome: Outcome | undefined;
-      if (!standalone) {
-        outcome = await invokeThroughApi(fn.functionName, event, {
-          async: options.async,
-          region: stack.model.region,
-        });
-      }
-      if (!outcome) {
-        if (options.async) {
-          throw new InvokeError(
-            '--async needs a running npm start: nothing answers on its Lambda API',
-          );
-        }
-        standalone = true;
-        outcome = await invokeStandalone(fn, stack, event);
-      }
-      exit = Math.max(exit, printOutcome(`${rule.displayName} → ${fn.name}`, outcome, output));
+    if (!outcome) {
+      if (options.async) throw noRuntimeForAsync();
+      standalone = true;
+      outcome = await invokeStandalone(fn, stack, event);
     }
-    return exit;
-  } catch (error) {
-    if (!(error instanceof InvokeError)) throw error;
-    process.stderr.write(`fire: ${error.message}\n`);
-    return EXIT.cannotInvoke;
+    exit = Math.max(exit, printOutcome(`${rule.displayName} → ${fn.name}`, outcome, terminal));
   }
+  return exit;
 }
 
-const output = {
-  stdout: (text: string) => process.stdout.write(text),
-  stderr: (text: string) => process.stderr.write(text),
-};
-
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await runCli('fire', USAGE, () => parseOptions(process.argv.slice(2)), fire);

@@ -3,16 +3,18 @@
  * and result. See `npm run invoke -- --help`.
  */
 import { readFile } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { DEFAULT_LAMBDA_API_PORT } from '../local/lambda/invoke-api.ts';
 import {
-  EXIT,
   findFunction,
   InvokeError,
   invokeStandalone,
   invokeThroughApi,
+  noRuntimeForAsync,
+  parseCommandLine,
   printOutcome,
   readStack,
+  runCli,
+  terminal,
   UsageError,
 } from './invoke/client.ts';
 
@@ -47,50 +49,26 @@ interface Options {
 }
 
 async function parseOptions(argv: string[]): Promise<Options | 'help'> {
-  let parsed: ReturnType<typeof parseInvokeArgs>;
-  try {
-    parsed = parseInvokeArgs(argv);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const { values, positionals } = parsed;
-  if (values.help) return 'help';
-  if (positionals.length !== 1) {
-    throw new UsageError(
-      `FUNCTION must be one function name, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`,
-    );
-  }
-  if (values.event !== undefined && values.payload !== undefined) {
+  const parsed = parseCommandLine(argv, 'FUNCTION', ['event', 'payload']);
+  if (parsed === 'help') return parsed;
+  const { event: file, payload } = parsed.values;
+  if (file !== undefined && payload !== undefined) {
     throw new UsageError('--event and --payload must not be given together, got both');
   }
   let event: unknown = {};
-  if (values.payload !== undefined) event = json('--payload', values.payload);
-  if (values.event !== undefined) {
+  if (payload !== undefined) event = json('--payload', payload);
+  if (file !== undefined) {
     let text: string;
     try {
-      text = values.event === '-' ? await readStdin() : await readFile(values.event, 'utf8');
+      text = file === '-' ? await readStdin() : await readFile(file, 'utf8');
     } catch (error) {
       throw new UsageError(
-        `--event must be a readable JSON file or -, got ${values.event} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+        `--event must be a readable JSON file or -, got ${file} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
       );
     }
-    event = json('--event', text, values.event);
+    event = json('--event', text, file);
   }
-  return { function: positionals[0] as string, event, async: values.async ?? false };
-}
-
-function parseInvokeArgs(argv: string[]) {
-  return parseArgs({
-    args: argv,
-    options: {
-      event: { type: 'string' },
-      payload: { type: 'string' },
-      async: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-    strict: true,
-    allowPositionals: true,
-  });
+  return { function: parsed.name, event, async: parsed.async };
 }
 
 function json(option: string, text: string, name = text): unknown {
@@ -108,47 +86,22 @@ async function readStdin(): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-async function main(argv: string[]): Promise<number> {
-  let options: Options | 'help';
-  try {
-    options = await parseOptions(argv);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`invoke: ${error.message} (see --help)\n`);
-    return EXIT.badArguments;
+async function invoke(options: Options): Promise<number> {
+  const stack = await readStack();
+  const fn = stack ? findFunction(stack, options.function) : undefined;
+  const label = fn?.name ?? options.function;
+  const viaApi = await invokeThroughApi(fn?.functionName ?? options.function, options.event, {
+    async: options.async,
+    ...(stack ? { region: stack.model.region } : {}),
+  });
+  if (viaApi) return printOutcome(label, viaApi, terminal);
+  if (options.async) throw noRuntimeForAsync();
+  if (!stack || !fn) {
+    throw new InvokeError(
+      'no npm start is running and there is no synthesized stack (cdk.out) to run the function from: run npm start or npm run synth',
+    );
   }
-  if (options === 'help') {
-    process.stdout.write(`${USAGE}\n`);
-    return EXIT.ok;
-  }
-  try {
-    const stack = await readStack();
-    const fn = stack ? findFunction(stack, options.function) : undefined;
-    const label = fn?.name ?? options.function;
-    const viaApi = await invokeThroughApi(fn?.functionName ?? options.function, options.event, {
-      async: options.async,
-      ...(stack ? { region: stack.model.region } : {}),
-    });
-    if (viaApi) return printOutcome(label, viaApi, output);
-    if (options.async) {
-      throw new InvokeError('--async needs a running npm start: nothing answers on its Lambda API');
-    }
-    if (!stack || !fn) {
-      throw new InvokeError(
-        'no npm start is running and there is no synthesized stack (cdk.out) to run the function from: run npm start or npm run synth',
-      );
-    }
-    return printOutcome(label, await invokeStandalone(fn, stack, options.event), output);
-  } catch (error) {
-    if (!(error instanceof InvokeError)) throw error;
-    process.stderr.write(`invoke: ${error.message}\n`);
-    return EXIT.cannotInvoke;
-  }
+  return printOutcome(label, await invokeStandalone(fn, stack, options.event), terminal);
 }
 
-const output = {
-  stdout: (text: string) => process.stdout.write(text),
-  stderr: (text: string) => process.stderr.write(text),
-};
-
-process.exitCode = await main(process.argv.slice(2));
+process.exitCode = await runCli('invoke', USAGE, () => parseOptions(process.argv.slice(2)), invoke);

@@ -6,6 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import { InvokeCommand, LambdaClient, LambdaServiceException } from '@aws-sdk/client-lambda';
 import { buildStackModel, type StackModel } from '../../local/assembly/stack-model.ts';
 import { readStackArtifact } from '../../local/assembly/template.ts';
@@ -196,6 +197,88 @@ export function printOutcome(
   out.stderr(`${label} succeeded, run by ${via}:\n`);
   out.stdout(`${outcome.payload}\n`);
   return EXIT.ok;
+}
+
+/**
+ * The command line of invoke and fire: one positional (`what`, e.g.
+ * FUNCTION), --async, --help and `strings` (options taking a value).
+ */
+export function parseCommandLine(
+  argv: string[],
+  what: string,
+  strings: readonly string[] = [],
+): { name: string; async: boolean; values: Record<string, string | undefined> } | 'help' {
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        ...Object.fromEntries(strings.map((option) => [option, { type: 'string' as const }])),
+        async: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return 'help';
+  if (positionals.length !== 1) {
+    throw new UsageError(
+      `${what} must be one name, got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`,
+    );
+  }
+  return {
+    name: positionals[0] as string,
+    async: values.async === true,
+    values: Object.fromEntries(
+      strings.map((option) => [option, values[option] as string | undefined]),
+    ),
+  };
+}
+
+/** Where printOutcome() writes: the terminal. */
+export const terminal = {
+  stdout: (text: string) => process.stdout.write(text),
+  stderr: (text: string) => process.stderr.write(text),
+};
+
+/** An asynchronous invocation asked for with no runtime to queue it. */
+export function noRuntimeForAsync(): InvokeError {
+  return new InvokeError('--async needs a running npm start: nothing answers on its Lambda API');
+}
+
+/**
+ * A command's life: its arguments parsed (bad ones answered in one line,
+ * exit 2), --help, then `act` (an InvokeError answered in one line, exit 3).
+ */
+export async function runCli<O>(
+  name: string,
+  usage: string,
+  parse: () => Promise<O | 'help'> | O | 'help',
+  act: (options: O) => Promise<number>,
+): Promise<number> {
+  let options: O | 'help';
+  try {
+    options = await parse();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${name}: ${error.message} (see --help)\n`);
+    return EXIT.badArguments;
+  }
+  if (options === 'help') {
+    process.stdout.write(`${usage}\n`);
+    return EXIT.ok;
+  }
+  try {
+    return await act(options);
+  } catch (error) {
+    if (!(error instanceof InvokeError)) throw error;
+    process.stderr.write(`${name}: ${error.message}\n`);
+    return EXIT.cannotInvoke;
+  }
 }
 
 function refusedConnection(error: unknown): boolean {

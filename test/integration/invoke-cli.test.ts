@@ -117,7 +117,7 @@ describe('npm run invoke', () => {
       /--event and --payload must not be given together/,
     ],
     [['Probe', '--nope'], /^invoke: Unknown option '--nope'.*\(see --help\)$/],
-    [[], /^invoke: FUNCTION must be one function name, got none \(see --help\)$/],
+    [[], /^invoke: FUNCTION must be one name, got none \(see --help\)$/],
   ])('exits 2 in one line for %j', async (args, message) => {
     const result = await command('invoke', args);
 

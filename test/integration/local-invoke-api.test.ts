@@ -2,7 +2,6 @@
  * The Lambda Invoke API of a running runtime, driven with the SDK's own
  * LambdaClient (and raw HTTP for what the SDK will not send).
  */
-import { request } from 'node:http';
 import {
   InvokeCommand,
   type InvokeCommandOutput,
@@ -18,6 +17,7 @@ import {
   uniqueStreamName,
   waitFor,
 } from '../fixtures/local/harness.ts';
+import { rawRequest } from '../support/raw-http.ts';
 
 const PROBE = 'Fixture-Probe3C4D5E6F';
 const PROBE_ARN = `arn:aws:lambda:us-east-1:000000000000:function:${PROBE}`;
@@ -285,33 +285,13 @@ describe('the API’s own life', () => {
   });
 });
 
-function raw(options: {
-  path: string;
-  method?: string;
-  host?: string;
-  origin?: string;
-}): Promise<{ status: number; text: string; headers: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: '127.0.0.1',
-        port: api.port,
-        path: options.path,
-        method: options.method ?? 'POST',
-        headers: {
-          Host: options.host ?? `127.0.0.1:${api.port}`,
-          ...(options.origin ? { Origin: options.origin } : {}),
-        },
-      },
-      (res) => {
-        let text = '';
-        res.on('data', (chunk) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, text, headers: res.headers }));
-      },
-    );
-    req.on('error', reject);
-    req.end();
+function raw(options: { path: string; method?: string; host?: string; origin?: string }) {
+  return rawRequest(api.port, {
+    path: options.path,
+    method: options.method ?? 'POST',
+    headers: {
+      ...(options.host ? { Host: options.host } : {}),
+      ...(options.origin ? { Origin: options.origin } : {}),
+    },
   });
 }

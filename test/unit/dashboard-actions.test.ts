@@ -1,10 +1,10 @@
-import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StackModel } from '../../local/assembly/stack-model.ts';
 import { type ActionsRuntime, scheduleActions } from '../../local/dashboard/actions.ts';
 import type { MetricsCollector } from '../../local/dashboard/collector.ts';
 import { type DashboardServer, startDashboardServer } from '../../local/dashboard/server.ts';
 import type { FiredTarget, ScheduledRule } from '../../local/eventbridge/scheduler.ts';
+import { rawRequest } from '../support/raw-http.ts';
 
 const RULES = [
   {
@@ -89,25 +89,13 @@ async function listed(base: DashboardServer): Promise<{ actions: Array<{ last: u
   };
 }
 
-function post(
+async function post(
   base: DashboardServer,
   path: string,
   headers: Record<string, string>,
 ): Promise<{ status: number; body: { error?: string; message?: string } }> {
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port: base.port, path, method: 'POST', headers },
-      (res) => {
-        let text = '';
-        res.on('data', (chunk) => {
-          text += chunk;
-        });
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-      },
-    );
-    req.on('error', reject);
-    req.end('{}');
-  });
+  const answer = await rawRequest(base.port, { path, method: 'POST', headers, body: '{}' });
+  return { status: answer.status, body: JSON.parse(answer.text) };
 }
 
 describe('the dashboard’s run-now buttons', () => {
