@@ -1,7 +1,7 @@
 /** The benchmark's report: the figures, the targets they are held against, and their renderings. */
 
 import type { ConsumerName } from '../lambdas/shared/silver-store.ts';
-import { renderTable } from '../scripts/report/table.ts';
+import { renderTable } from '../local/shared/text-table.ts';
 import { CONSUMERS } from './measure.ts';
 import type { BenchOptions } from './options.ts';
 import type { Floors, ModeResult, PhaseResult } from './pipeline.ts';

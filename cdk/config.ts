@@ -98,7 +98,7 @@ export interface PricestreamConfig {
   coinbaseBaseUrl: string;
   /** Per-request timeout for Coinbase, ms. Default 2000. */
   coinbaseTimeoutMs: number;
-  /** Seconds between ticks inside one fetch invocation (aligned to the wall clock). Default 10. */
+  /** Seconds between ticks inside one fetch invocation (the first at its start). Default 10. */
   pollIntervalSeconds: number;
   /**
    * When fetch-prices runs: an EventBridge `rate(...)` or `cron(...)` expression

@@ -2,10 +2,12 @@
 import { parseArgs as parseNodeArgs } from 'node:util';
 import type { RateStart } from './eventbridge/scheduler.ts';
 import type { LocalRuntime } from './runtime.ts';
+import { displayUrl } from './shared/display-url.ts';
 
 export interface CliOptions {
   source: 'coinbase' | 'sim' | 'auto' | undefined;
-  synth: boolean;
+  /** true: always; false: never (--no-synth); 'if-stale': when cdk.out is not current for the sources. */
+  synth: boolean | 'if-stale';
   verbose: boolean;
   help: boolean;
   /** `-c key=value` context for the synthesis, as `cdk synth` takes it. */
@@ -19,9 +21,10 @@ export class UsageError extends Error {
 
 export const USAGE = `Usage: npm start -- [options]
 
-Runs the pricestream stack locally: synthesizes it, starts PostgreSQL and
-kinesis-local, applies the migrations, and runs the functions as wired in the
-template (schedules, event source mappings).
+Runs the pricestream stack locally: synthesizes it (when the sources changed
+since cdk.out was made), starts PostgreSQL and kinesis-local, applies the
+migrations, and runs the functions as wired in the template (schedules,
+event source mappings).
 
 Options:
   --source coinbase|sim|auto  where fetch-prices gets prices (default: the stack's, auto)
@@ -31,7 +34,8 @@ Options:
   --rate-start now|period     when rate() schedules first fire: now (default: at
                               start, so the first data comes at once) or one
                               period after start (as on AWS)
-  --no-synth                  reuse the existing cloud assembly (cdk.out)
+  --synth                     synthesize again even when cdk.out is current
+  --no-synth                  run the existing cloud assembly (cdk.out) as it is
   --verbose                   print every function log line as raw JSON
   -h, --help                  show this help
 
@@ -47,11 +51,15 @@ Environment:
   PRICESTREAM_PG_PORT         embedded PostgreSQL port (54329)
   PRICESTREAM_KINESIS_PORT    kinesis-local port (4568)
   PRICESTREAM_LAMBDA_PORT     the Lambda Invoke API's port (3001)
-  PRICESTREAM_DASHBOARD_PORT  the dashboard's port (3000)
+  PRICESTREAM_DASHBOARD_PORT  local dashboard port (3000)
   PRICESTREAM_DATA_DIR        data of the embedded servers (.data)
   PRICESTREAM_CDK_OUT         cloud assembly directory (cdk.out)
   PRICESTREAM_START_WAIT_SECONDS
                               how long start-up waits for PostgreSQL and Kinesis (60)
+  PRICESTREAM_FAULTS_FILE     a fault plan for the Lambda host (what npm run chaos uses)
+
+A second runtime beside a running one needs its own PRICESTREAM_DATA_DIR and
+ports (all three).
 `;
 
 const SOURCES = ['coinbase', 'sim', 'auto'] as const;
@@ -62,6 +70,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     source?: string;
     context?: string[];
     'rate-start'?: string;
+    synth?: boolean;
     'no-synth'?: boolean;
     verbose?: boolean;
     help?: boolean;
@@ -73,6 +82,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         source: { type: 'string' },
         context: { type: 'string', short: 'c', multiple: true },
         'rate-start': { type: 'string' },
+        synth: { type: 'boolean' },
         'no-synth': { type: 'boolean' },
         verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
@@ -95,8 +105,11 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     }
     context[pair.slice(0, at)] = pair.slice(at + 1);
   }
-  const synth = values['no-synth'] !== true;
-  if (!synth && Object.keys(context).length > 0) {
+  if (values.synth && values['no-synth']) {
+    throw new UsageError('--synth and --no-synth must not be given together, got both');
+  }
+  const synth = values['no-synth'] ? false : values.synth ? true : 'if-stale';
+  if (synth === false && Object.keys(context).length > 0) {
     throw new UsageError('--context needs a synthesis: leave out --no-synth');
   }
   return {
@@ -121,17 +134,6 @@ function oneOf<T extends string>(
     );
   }
   return value as T;
-}
-
-/** The URL without its password, unless it is the well-known local one. */
-export function displayUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password && parsed.password !== 'postgres') parsed.password = '****';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
 }
 
 /** `12:05` on the day of `now`, `2026-01-31 00:05` on another (UTC). */

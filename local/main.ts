@@ -2,7 +2,7 @@
  * `npm start`: runs the synthesized stack on this machine.
  *
  *   npm start -- [--source coinbase|sim|auto] [-c KEY=VALUE]… [--rate-start now|period]
- *                [--no-synth] [--verbose]
+ *                [--synth | --no-synth] [--verbose]
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
@@ -111,9 +111,7 @@ async function run(): Promise<number> {
   // Reads the functions' EMF lines from the start, for the local dashboard.
   const collector = new MetricsCollector();
   let dashboard: Awaited<ReturnType<typeof startLocalDashboard>> | undefined;
-  process.stdout.write(
-    options.synth ? 'Synthesizing the stack and starting services…\n' : 'Starting services…\n',
-  );
+  process.stdout.write('Starting the local runtime…\n');
   try {
     runtime = await startLocalRuntime({
       synth: options.synth,

@@ -19,9 +19,8 @@ import {
   type StackModel,
   type StreamModel,
 } from './assembly/stack-model.ts';
-import { synthesize } from './assembly/synth.ts';
+import { synthesizeIfStale } from './assembly/synth.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, readStackArtifact } from './assembly/template.ts';
-import { displayUrl } from './cli.ts';
 import {
   type FiredTarget,
   type RateStart,
@@ -44,8 +43,10 @@ import { matchFunction } from './lambda/function-names.ts';
 import { hostMismatchNotice } from './lambda/host-node.ts';
 import type { InvokeTarget } from './lambda/invoke-api.ts';
 import { type InvocationRecord, LambdaHost } from './lambda/lambda-host.ts';
+import { refuseIfRunning } from './services/leftovers.ts';
 import { type RunningServices, startServices } from './services/local-services.ts';
 import { type BackoffOptions, errorMessage, StoppedError } from './shared/backoff.ts';
+import { displayUrl } from './shared/display-url.ts';
 import { CHECKPOINT_TABLE, DEAD_LETTER_TABLE, ensureLocalSchema } from './shared/local-sql.ts';
 import {
   type RuntimeEventMap,
@@ -62,9 +63,16 @@ export interface LocalRuntimeOptions {
   projectDir?: string;
   /** Cloud assembly directory. Default PRICESTREAM_CDK_OUT or `cdk.out`, relative to projectDir. */
   cdkOut?: string;
-  /** Run `cdk synth` first. Default true; false reuses the existing cloud assembly. */
-  synth?: boolean;
-  /** `-c key=value` context for the synthesis (`pricestream:rollup.schedule`…). */
+  /**
+   * Run `cdk synth` first: `'if-stale'` (the default) unless the cloud assembly
+   * is current for the sources (see assembly/synth.ts), true always, false
+   * never (the existing cloud assembly as it is).
+   */
+  synth?: boolean | 'if-stale';
+  /**
+   * `-c key=value` context for the synthesis (`pricestream:rollup.schedule`…);
+   * part of what makes cdk.out current.
+   */
   context?: Record<string, string>;
   /** The stack to run when the assembly has several. */
   stackName?: string;
@@ -307,14 +315,27 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   };
 
   try {
+    // A runtime already running on this data folder is refused before the
+    // synthesis, which would rewrite the cloud assembly under it.
+    if (!settings.databaseUrl || !settings.kinesisEndpoint) await refuseIfRunning(settings.dataDir);
     const [synthResult, servicesResult] = await Promise.allSettled([
       options.synth === false
         ? Promise.resolve()
-        : synthesize({
+        : synthesizeIfStale({
             projectDir: settings.projectDir,
             outDir: settings.cdkOut,
+            force: options.synth === true,
             ...(options.context ? { context: options.context } : {}),
             onLine: (line) => options.onServiceLog?.('synth', line),
+            onSynthesize: () =>
+              events.notice('info', 'runtime', `synthesizing the stack into ${settings.cdkOut}`),
+          }).then((outcome) => {
+            if (outcome === 'current')
+              events.notice(
+                'info',
+                'runtime',
+                `${settings.cdkOut} is current for the sources: not synthesized again`,
+              );
           }),
       startServices(settings, options.onServiceLog, (line) =>
         events.notice('info', 'runtime', line),

@@ -3,9 +3,9 @@
  * fault suite. See USAGE in chaos/options.ts.
  */
 
+import { renderTable } from '../local/shared/text-table.ts';
 import { type ChaosOptions, parseChaosArgs, USAGE, UsageError } from './chaos/options.ts';
 import type { ChaosReport } from './chaos/run.ts';
-import { renderTable } from './report/table.ts';
 
 const n = (value: number) => value.toLocaleString('en-US');
 

@@ -6,8 +6,8 @@
  */
 import { LOCAL_DATABASE_URL, operatorDatabaseSetting } from '../lambdas/shared/db.ts';
 import { type RedriveReport, startLocalRuntime } from '../local/runtime.ts';
+import { renderTable } from '../local/shared/text-table.ts';
 import { describeDatabaseError } from './report/database-errors.ts';
-import { renderTable } from './report/table.ts';
 
 const EXIT = { ok: 0, someFailed: 1, badArguments: 2, unreachable: 3 } as const;
 

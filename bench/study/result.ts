@@ -1,5 +1,5 @@
 /** The study's result: one entry per setting, the figures people compare, and its renderings. */
-import { renderTable } from '../../scripts/report/table.ts';
+import { renderTable } from '../../local/shared/text-table.ts';
 import type { CpuUse, MachineRecord } from '../resources.ts';
 import { percentiles, round } from '../stats.ts';
 import type { AwsPrices } from './aws-prices.ts';

@@ -31,7 +31,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0,
 
 /**
  * EventBridge fires at most once a minute; inside one invocation this ticks
- * every pollIntervalSeconds, on the wall clock, until the next invocation is
+ * at once and then every pollIntervalSeconds until the next invocation is
  * due. A tick that could not finish before the function's timeout is left to
  * the next invocation.
  */

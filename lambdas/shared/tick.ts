@@ -90,14 +90,16 @@ export async function runTick(
 }
 
 /**
- * Tick times of one invocation: the wall-clock multiples of the interval in
- * [start, start + period). With a 10 s interval and a 1-minute schedule every
+ * Tick times of one invocation: its start, then every interval after it,
+ * within [start, start + period). The first tick is at once (a new
+ * `npm start` or deploy prices straight away rather than at the next round
+ * ten seconds), and with a 10 s interval and a 1-minute schedule every
  * invocation ticks six times and consecutive invocations neither overlap nor
- * leave a gap.
+ * leave a gap. The start is the scheduled event's time, so a retried event
+ * has the same ticks (and the simulated market the same event ids).
  */
 export function tickTimes(startMs: number, periodMs: number, intervalMs: number): number[] {
-  const first = Math.ceil(startMs / intervalMs) * intervalMs;
   const times: number[] = [];
-  for (let t = first; t < startMs + periodMs; t += intervalMs) times.push(t);
+  for (let t = startMs; t < startMs + periodMs; t += intervalMs) times.push(t);
   return times;
 }

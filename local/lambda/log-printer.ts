@@ -111,7 +111,7 @@ export function formatInvocation(report: InvocationReport, verbose: boolean): st
   return `${time} [${report.function}] REPORT RequestId: ${report.requestId} Duration: ${report.durationMs.toFixed(2)} ms${init}`;
 }
 
-/** Listeners that print to `write` (stdout by default), with a running total of rows written per function. */
+/** Listeners that print to `write` (stdout by default), with each function's rows written since start. */
 export function createLogPrinter(options: {
   verbose: boolean;
   write?: (text: string) => void;
@@ -126,7 +126,8 @@ export function createLogPrinter(options: {
       if (formatted.written !== undefined && !options.verbose) {
         const total = (totals.get(entry.function) ?? 0) + formatted.written;
         totals.set(entry.function, total);
-        text += ` (${total} rows in total)`;
+        // This runtime's rows since it started, not the table's (which holds earlier runs' too).
+        text += ` (${total} ${total === 1 ? 'row' : 'rows'} since start)`;
       }
       write(`${text}\n`);
     },

@@ -72,11 +72,13 @@ async function readRecord(dataDir: string): Promise<RecordFile | undefined> {
 }
 
 /**
- * Stops what an earlier run on this data folder left running. Refuses when
- * that run is still alive: two runtimes on one data folder would fight.
- * Returns a line saying what it stopped, or undefined.
+ * Refuses when another runtime still runs on this data folder (two runtimes
+ * on one folder would fight), before anything is started or synthesized.
+ * Returns what the record names, for stopLeftovers.
  */
-export async function stopLeftovers(dataDir: string): Promise<string | undefined> {
+export async function refuseIfRunning(
+  dataDir: string,
+): Promise<{ record: RecordFile | undefined; services: ServiceRecord[] }> {
   const record = await readRecord(dataDir);
   const services = [...(record?.services ?? []), ...(await unrecordedPostgres(dataDir, record))];
   // A runtime that still runs is the parent of its servers; an orphan's parent is init.
@@ -86,9 +88,20 @@ export async function stopLeftovers(dataDir: string): Promise<string | undefined
   if (owner && record && record.runtimePid !== process.pid) {
     throw new RuntimeAlreadyRunningError(
       `Another local runtime (pid ${record.runtimePid}) is running on ${dataDir}. ` +
-        'Stop it first, or give this one its own PRICESTREAM_DATA_DIR and ports.',
+        'Stop it first, or give this one its own PRICESTREAM_DATA_DIR and ports ' +
+        '(npm start -- --help lists them).',
     );
   }
+  return { record, services };
+}
+
+/**
+ * Stops what an earlier run on this data folder left running. Refuses when
+ * that run is still alive: two runtimes on one data folder would fight.
+ * Returns a line saying what it stopped, or undefined.
+ */
+export async function stopLeftovers(dataDir: string): Promise<string | undefined> {
+  const { services } = await refuseIfRunning(dataDir);
   const stopped: string[] = [];
   for (const service of services) {
     if (!isOurs(service.pid, service.mark)) continue;

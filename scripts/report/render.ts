@@ -1,3 +1,4 @@
+import { renderTable } from '../../local/shared/text-table.ts';
 import {
   CONSUMERS,
   type CompareReport,
@@ -6,7 +7,6 @@ import {
   type PartStats,
   type SymbolStats,
 } from './compare.ts';
-import { renderTable } from './table.ts';
 import { formatDuration } from './window.ts';
 
 /** The terminal report: aligned tables, units in the headers, consumers side by side. */

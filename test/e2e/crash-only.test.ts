@@ -8,7 +8,7 @@
  * child process, on a stack synthesized once, with its own ports and data.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -52,10 +52,14 @@ interface Start {
   waitForOutput(pattern: RegExp, timeoutMs?: number): Promise<RegExpMatchArray>;
 }
 
-function npmStart(dataDir: string, env: Record<string, string> = {}): Start {
+function npmStart(
+  dataDir: string,
+  env: Record<string, string> = {},
+  synth: '--no-synth' | '--synth' = '--no-synth',
+): Start {
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'local/main.ts', '--no-synth', '--source', 'sim'],
+    ['--import', 'tsx', 'local/main.ts', synth, '--source', 'sim'],
     {
       cwd: ROOT,
       env: {
@@ -200,6 +204,24 @@ describe('npm start after a crash', () => {
     );
     expect(isAlive(pids.postgres) || isAlive(pids.kinesis)).toBe(false);
     expect(after).toBeGreaterThan(before);
+  });
+});
+
+describe('a second npm start beside a running one', () => {
+  it("is refused at once, before it synthesizes into the running one's cdk.out", async () => {
+    const dataDir = path.join(workDir, 'data-second');
+    const first = npmStart(dataDir);
+    await first.waitForOutput(/Press Ctrl-C to stop/);
+    const manifest = path.join(cdkOut, 'manifest.json');
+    const before = statSync(manifest).mtimeMs;
+
+    const second = npmStart(dataDir, {}, '--synth');
+    const code = await new Promise((resolve) => second.child.once('exit', resolve));
+
+    expect(code).toBe(1);
+    expect(second.output()).toMatch(/Another local runtime \(pid \d+\) is running on /);
+    expect(second.output()).not.toMatch(/synthesizing the stack/);
+    expect(statSync(manifest).mtimeMs).toBe(before);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderTable } from '../../scripts/report/table.ts';
+import { renderTable } from '../../local/shared/text-table.ts';
 
 describe('renderTable', () => {
   it('aligns columns two spaces apart, numbers to the right, under a rule', () => {

@@ -37,7 +37,7 @@ describe('fetch-prices handler', () => {
     });
     // Ticks at base − 10 s (late: skipped), base (due: runs), base + 10 s
     // (would end after the deadline: not started).
-    const scheduled = { time: new Date(base - 2 * interval + 1).toISOString() } as ScheduledEvent;
+    const scheduled = { time: new Date(base - interval).toISOString() } as ScheduledEvent;
 
     const result = await handler(scheduled, { getRemainingTimeInMillis: () => 5_000 });
 

@@ -1,18 +1,21 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { displayUrl, parseArgs, UsageError } from '../../local/cli.ts';
+import { parseArgs, USAGE, UsageError } from '../../local/cli.ts';
 import { PROJECT_DIR, resolveSettings } from '../../local/runtime.ts';
+import { displayUrl } from '../../local/shared/display-url.ts';
 
 describe('parseArgs', () => {
-  it('defaults to synthesizing, quiet, the stack’s own price source, rate rules firing at start', () => {
+  it('defaults to synthesizing when stale, quiet, the stack’s own price source, rate rules firing at start', () => {
     expect(parseArgs([])).toEqual({
       source: undefined,
-      synth: true,
+      synth: 'if-stale',
       verbose: false,
       help: false,
       context: {},
       rateStart: 'now',
     });
+    expect(parseArgs(['--synth']).synth).toBe(true);
   });
 
   it('reads --source in both spellings, --no-synth and --verbose', () => {
@@ -57,6 +60,27 @@ describe('parseArgs', () => {
     expect(() => parseArgs(['--no-synth', '-c', 'a=b'])).toThrow(
       '--context needs a synthesis: leave out --no-synth',
     );
+  });
+});
+
+describe('USAGE', () => {
+  it('lists every PRICESTREAM_ variable the local runtime reads', () => {
+    const read = new Set<string>();
+    const files = readdirSync(path.join(PROJECT_DIR, 'local'), {
+      recursive: true,
+      encoding: 'utf8',
+    });
+    for (const file of files.filter((f) => /\.(ts|cjs|mjs)$/.test(f))) {
+      const source = readFileSync(path.join(PROJECT_DIR, 'local', file), 'utf8');
+      for (const [name] of source.matchAll(/PRICESTREAM_[A-Z_]+/g)) read.add(name);
+    }
+    // Set by npm start for the process it supervises, not by users.
+    read.delete('PRICESTREAM_RUNTIME_SUPERVISED');
+
+    const missing = [...read].filter((name) => !USAGE.includes(name));
+
+    expect(read.size).toBeGreaterThan(5);
+    expect(missing).toEqual([]);
   });
 });
 

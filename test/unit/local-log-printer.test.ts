@@ -96,9 +96,9 @@ describe('createLogPrinter', () => {
     printer.log?.({ ...line(powertools({ written: 1 })), function: 'RealtimeConsumer' });
 
     expect(out.map((o) => o.replace(/^\S+ /, ''))).toEqual([
-      '[BatchConsumer] batch written written=3 (3 rows in total)\n',
-      '[BatchConsumer] batch written written=4 (7 rows in total)\n',
-      '[RealtimeConsumer] batch written written=1 (1 rows in total)\n',
+      '[BatchConsumer] batch written written=3 (3 rows since start)\n',
+      '[BatchConsumer] batch written written=4 (7 rows since start)\n',
+      '[RealtimeConsumer] batch written written=1 (1 row since start)\n',
     ]);
   });
 

@@ -5,16 +5,16 @@ import { SimulatedMarket } from '../../lambdas/shared/sources/sim.ts';
 import { runTick, tickTimes } from '../../lambdas/shared/tick.ts';
 
 describe('tickTimes', () => {
-  it('ticks on the wall-clock multiples of the interval within one period', () => {
-    const start = Date.parse('2026-11-25T17:24:41.300Z');
+  it('ticks at the start and then every interval within one period', () => {
+    const start = Date.parse('2026-11-25T17:24:41Z');
     const ticks = tickTimes(start, 60_000, 10_000).map((t) =>
       new Date(t).toISOString().slice(11, 19),
     );
-    expect(ticks).toEqual(['17:24:50', '17:25:00', '17:25:10', '17:25:20', '17:25:30', '17:25:40']);
+    expect(ticks).toEqual(['17:24:41', '17:24:51', '17:25:01', '17:25:11', '17:25:21', '17:25:31']);
   });
 
   it('leaves neither a gap nor an overlap between consecutive invocations', () => {
-    const start = Date.parse('2026-11-25T17:00:00Z');
+    const start = Date.parse('2026-11-25T17:00:07Z');
     const first = tickTimes(start, 60_000, 10_000);
     const second = tickTimes(start + 60_000, 60_000, 10_000);
     expect(first).toHaveLength(6);

@@ -1,7 +1,8 @@
 /**
  * A small aligned-text table: a header, a rule, the rows; columns two spaces
  * apart; optional group labels over runs of columns ("realtime", "batch").
- * Enough for the compare report without a table dependency.
+ * Enough for the reports of the commands and benchmarks without a table
+ * dependency.
  */
 
 export interface Column {
