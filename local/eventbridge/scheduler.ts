@@ -143,7 +143,7 @@ export class Scheduler {
         (target) => deps.include?.(rule, target.functionLogicalId) ?? true,
       );
       if (targets.length === 0) {
-        this.notRun.set(rule, 'no target runs locally');
+        this.notRun.set(rule, 'its targets are not run here (schedules off, or not run locally)');
         continue;
       }
       const first =
