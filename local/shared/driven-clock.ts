@@ -80,15 +80,23 @@ export function createDrivenClock(start: number | Date | string = Date.now()): D
     while (tracked.size > 0) await Promise.all([...tracked]);
   };
 
+  let advancing = false;
   const runUpTo = async (limit: number) => {
-    await drainTracked();
-    for (let due = takeNextDueBy(limit); due; due = takeNextDueBy(limit)) {
-      // An overdue task runs at the current time: time never goes back.
-      now = Math.max(now, due.dueMs);
-      await due.task();
+    // Two walks through time at once would interleave their tasks.
+    if (advancing) throw new Error('the driven clock is already being advanced: await that first');
+    advancing = true;
+    try {
       await drainTracked();
+      for (let due = takeNextDueBy(limit); due; due = takeNextDueBy(limit)) {
+        // An overdue task runs at the current time: time never goes back.
+        now = Math.max(now, due.dueMs);
+        await due.task();
+        await drainTracked();
+      }
+      now = Math.max(now, limit);
+    } finally {
+      advancing = false;
     }
-    now = Math.max(now, limit);
   };
 
   const clock = Object.assign(() => now, {

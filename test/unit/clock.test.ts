@@ -117,6 +117,20 @@ describe('createDrivenClock', () => {
     expect(clock.pending).toBe(0);
   });
 
+  it('refuses a second advance while one is under way (a task must not advance its own clock)', async () => {
+    const clock = createDrivenClock(T0);
+    let inner: Promise<void> | undefined;
+    clock.after(1_000, () => {
+      inner = clock.advanceBy(1_000);
+      inner.catch(() => {});
+    });
+
+    await clock.advanceBy(2_000);
+
+    await expect(inner).rejects.toThrow('the driven clock is already being advanced');
+    expect(clock() - T0).toBe(2_000);
+  });
+
   it('runs what is already due on settle(), and refuses to go back', async () => {
     const clock = createDrivenClock('2026-03-31T23:00:00Z');
     let ran = 0;
