@@ -37,6 +37,7 @@ export function addPricestreamStacks(
     database = {
       kind: 'secret',
       secretArn: config.databaseSecretArn,
+      ...(config.databaseSecretKmsKeyArn ? { kmsKeyArn: config.databaseSecretKmsKeyArn } : {}),
       ...(vpcId && subnetIds && securityGroupIds
         ? { vpc: { vpcId, subnetIds, securityGroupIds } }
         : {}),
@@ -52,5 +53,7 @@ export function addPricestreamStacks(
     description:
       'pricestream: crypto prices through Kinesis into PostgreSQL, per record and per batch',
   });
+  // The pipeline imports the data stack's exports: deployed after it, deleted before it.
+  if (data) pipeline.addStackDependency(data, 'imports the network and database exports');
   return { data, pipeline };
 }

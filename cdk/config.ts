@@ -116,6 +116,12 @@ export interface PricestreamConfig {
   databaseUrl?: string | undefined;
   /** external: a Secrets Manager secret in the RDS JSON shape (host, port, username, password, dbname). */
   databaseSecretArn?: string | undefined;
+  /**
+   * external: the customer managed KMS key the secret is encrypted with (its key
+   * ARN); the functions get kms:Decrypt on it through Secrets Manager. Default
+   * none: the secret is under the AWS managed key.
+   */
+  databaseSecretKmsKeyArn?: string | undefined;
   /** TLS to PostgreSQL: `verify-full` (default on AWS) or `disable` (default on LocalStack). */
   databaseSsl: 'verify-full' | 'disable';
   /** Powertools log level. Default INFO. */
@@ -196,6 +202,7 @@ export const DEFAULT_CONFIG: PricestreamConfig = {
   batch: { ...consumerDefaults, batchSize: 1000, batchingWindowSeconds: 15, timeoutSeconds: 60 },
   databaseUrl: undefined,
   databaseSecretArn: undefined,
+  databaseSecretKmsKeyArn: undefined,
   databaseSsl: 'verify-full',
   logLevel: 'INFO',
   metricsNamespace: 'Pricestream',
@@ -274,6 +281,7 @@ export function parseConfig(raw: Raw): PricestreamConfig {
     batch: consumer(raw, 'batch', d.batch),
     databaseUrl: optionalStr(raw, 'databaseUrl'),
     databaseSecretArn: optionalStr(raw, 'databaseSecretArn'),
+    databaseSecretKmsKeyArn: optionalStr(raw, 'databaseSecretKmsKeyArn'),
     // Verified TLS on AWS; LocalStack's compose PostgreSQL serves none. `require` is the old name.
     databaseSsl: ssl(raw, deployTarget === 'localstack' ? 'disable' : d.databaseSsl),
     logLevel: oneOf(raw, 'logLevel', d.logLevel, ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const),
@@ -288,6 +296,7 @@ export function parseConfig(raw: Raw): PricestreamConfig {
     dashboardName: optionalMatch(raw, 'dashboardName', /^[A-Za-z0-9_-]{1,255}$/),
   };
   checkDatabase(config);
+  checkNetworkPaths(config);
   if (config.pollIntervalSeconds > fetchPeriodSeconds(config.fetchSchedule)) {
     throw new ConfigError(
       'pollIntervalSeconds',
@@ -333,6 +342,18 @@ function checkDatabase(config: PricestreamConfig): void {
   ) {
     throw new ConfigError('databaseSecretArn', 'must be a Secrets Manager secret ARN');
   }
+  const kmsKey = config.databaseSecretKmsKeyArn;
+  if (kmsKey !== undefined) {
+    if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(kmsKey)) {
+      throw new ConfigError(
+        'databaseSecretKmsKeyArn',
+        `must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<key id>; an alias cannot be granted), got ${JSON.stringify(kmsKey)}`,
+      );
+    }
+    if (databaseSecretArn === undefined) {
+      throw new ConfigError('databaseSecretKmsKeyArn', 'goes with databaseSecretArn');
+    }
+  }
   if (db.mode === 'aurora') {
     if (deployTarget === 'localstack') {
       throw new ConfigError(
@@ -343,6 +364,7 @@ function checkDatabase(config: PricestreamConfig): void {
     for (const [key, value] of [
       ['databaseUrl', databaseUrl],
       ['databaseSecretArn', databaseSecretArn],
+      ['databaseSecretKmsKeyArn', config.databaseSecretKmsKeyArn],
       ['database.vpcId', db.vpcId],
     ] as const) {
       if (value !== undefined) {
@@ -375,6 +397,23 @@ function checkDatabase(config: PricestreamConfig): void {
         `a URL with ${url.password !== '' ? 'a password' : 'a loopback host'} is for LocalStack and the local runtime only (deployTarget=localstack); on AWS use database.mode=aurora or databaseSecretArn`,
       );
     }
+  }
+}
+
+/**
+ * Refuses what would deploy a function with no route to a service it calls.
+ * With database.mode=aurora the database functions run in isolated subnets
+ * (no NAT gateway; endpoints for Secrets Manager only), so the realtime
+ * consumer's Timestream mirror would spend its connect timeouts on every batch
+ * and fall behind the stream.
+ */
+function checkNetworkPaths(config: PricestreamConfig): void {
+  if (config.timestream.enabled && config.database.mode === 'aurora') {
+    throw new ConfigError(
+      'timestream.enabled',
+      'the realtime consumer runs in the Aurora stack’s isolated subnets, which have no route to Timestream (no NAT gateway, no Timestream endpoint): ' +
+        'turn the mirror off, or use database.mode=external with database.vpcId and subnets that reach Timestream (a NAT gateway, or a Timestream ingest VPC endpoint with timestream.endpoint set to its URL)',
+    );
   }
 }
 

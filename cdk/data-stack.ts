@@ -1,4 +1,12 @@
-import { Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  ArnFormat,
+  Duration,
+  Fn,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import {
   type InterfaceVpcEndpoint,
   InterfaceVpcEndpointAwsService,
@@ -9,6 +17,7 @@ import {
   SubnetType,
   Vpc,
 } from 'aws-cdk-lib/aws-ec2';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import {
   AuroraPostgresEngineVersion,
   ClusterInstance,
@@ -29,6 +38,8 @@ export interface PricestreamDataStackProps extends StackProps {
 export const ADMIN_USER = 'pricestream_admin';
 /** With IAM authentication straight to Aurora: the role the pipeline functions log in as. */
 export const APP_USER = 'pricestream_app';
+/** The read-only role the reports function logs in as, with IAM, straight to Aurora. */
+export const READER_USER = 'pricestream_reader';
 
 /**
  * What the pipeline keeps its data in, in a stack of its own so the pipeline
@@ -58,22 +69,42 @@ export class PricestreamDataStack extends Stack {
       vpc,
       description: 'Functions that may connect to the pricestream database',
     });
+    // The reports function reads straight from the cluster as the read-only user.
+    const readers = new SecurityGroup(this, 'DatabaseReaders', {
+      vpc,
+      description: 'The reports function: read-only, straight to the Aurora cluster',
+    });
+    cluster.connections.allowDefaultPortFrom(readers, 'reports function to Aurora');
+    const reader = {
+      host: cluster.clusterEndpoint.hostname,
+      user: READER_USER,
+      securityGroup: readers,
+      grantConnect: this.connectGrant(
+        'ReaderConnectArn',
+        cluster.clusterResourceIdentifier,
+        READER_USER,
+      ),
+    };
     const base = {
       vpc,
       subnets,
       clientSecurityGroup: clients,
       databaseName: props.database.name,
       port: 5432,
+      reader,
     };
     if (props.database.proxy) {
       const proxy = this.proxy(cluster, vpc, subnets);
       proxy.connections.allowFrom(clients, Port.tcp(5432), 'pipeline functions to the proxy');
+      // The proxy's resource id is the last part of its ARN: split here, in the
+      // stack that owns the ARN, so the pipeline imports a finished value.
+      const proxyId = Fn.select(6, Fn.split(':', proxy.dbProxyArn));
       this.database = {
         ...base,
         kind: 'proxy',
         host: proxy.endpoint,
         user: ADMIN_USER,
-        grantConnect: (grantee) => proxy.grantConnect(grantee, ADMIN_USER),
+        grantConnect: this.connectGrant('ProxyConnectArn', proxyId, ADMIN_USER),
       };
     } else {
       cluster.connections.allowDefaultPortFrom(clients, 'pipeline functions to Aurora');
@@ -82,11 +113,39 @@ export class PricestreamDataStack extends Stack {
         kind: 'direct',
         host: cluster.clusterEndpoint.hostname,
         user: APP_USER,
-        grantConnect: (grantee) => cluster.grantConnect(grantee, APP_USER),
+        grantConnect: this.connectGrant(
+          'AppConnectArn',
+          cluster.clusterResourceIdentifier,
+          APP_USER,
+        ),
         // migrate logs in with the secret once, to create the IAM role the others use.
         adminSecret: cluster.secret as NonNullable<typeof cluster.secret>,
       };
     }
+  }
+
+  /**
+   * rds-db:connect for `user` on the proxy or cluster with resource id
+   * `resourceId`: the ARN is built here, where the id is this stack's own
+   * attribute, and exported by name; the pipeline stack imports the finished
+   * ARN (Fn::ImportValue, allowed in any resource property), so no function
+   * of another stack's value is evaluated there. CloudFormation refuses to
+   * change or delete an export another stack imports.
+   */
+  private connectGrant(
+    name: string,
+    resourceId: string,
+    user: string,
+  ): (grantee: IGrantable) => Grant {
+    const arn = this.formatArn({
+      service: 'rds-db',
+      resource: 'dbuser',
+      resourceName: `${resourceId}/${user}`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const imported = this.exportValue(arn, { name: `${this.stackName}:${name}` });
+    return (grantee) =>
+      Grant.addToPrincipal({ grantee, actions: ['rds-db:connect'], resourceArns: [imported] });
   }
 
   /** Two AZs of isolated subnets: no internet gateway, no NAT gateway to pay for. */
@@ -136,8 +195,9 @@ export class PricestreamDataStack extends Stack {
       vpc,
       vpcSubnets: subnets,
       storageEncrypted: true,
-      // Straight to Aurora, the functions authenticate with IAM; through the proxy, the proxy does.
-      iamAuthentication: !config.proxy,
+      // IAM tokens for the pipeline (database.proxy=false) and, always, the reports
+      // function's read-only user; through the proxy, the proxy also takes them.
+      iamAuthentication: true,
       parameters: { 'rds.force_ssl': '1' },
       deletionProtection: config.deletionProtection,
       removalPolicy: config.snapshotOnDelete ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
@@ -148,13 +208,6 @@ export class PricestreamDataStack extends Stack {
       reason:
         'PostgreSQL keeps its default port 5432: the cluster is reachable only from the functions’ and the proxy’s security groups in isolated subnets, so another port would hide nothing.',
     });
-    if (config.proxy) {
-      Validations.of(cluster).acknowledge({
-        id: 'AwsSolutions-RDS6',
-        reason:
-          'IAM authentication happens at the RDS Proxy (iamAuth, requireTLS); the proxy logs in to the cluster with the rotated secret.',
-      });
-    }
     if (!config.deletionProtection) {
       Validations.of(cluster).acknowledge({
         id: 'AwsSolutions-RDS10',

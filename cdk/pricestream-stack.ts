@@ -1,8 +1,10 @@
 import { join } from 'node:path';
 import {
   CfnOutput,
+  CrossStackReferences,
   CustomResource,
   Duration,
+  ReferenceStrength,
   RemovalPolicy,
   Stack,
   type StackProps,
@@ -64,6 +66,8 @@ export class PricestreamStack extends Stack {
   readonly batchConsumer: PricestreamFunction;
   readonly migrate: PricestreamFunction;
   readonly migrations: CustomResource;
+  /** Serves the dashboard's custom widgets and the named reports (`npm run compare -- --aws`). */
+  readonly reports: PricestreamFunction;
 
   readonly deadLetterBucket: Bucket;
 
@@ -74,6 +78,13 @@ export class PricestreamStack extends Stack {
 
   constructor(scope: Construct, id: string, props: PricestreamStackProps) {
     super(scope, id, props);
+    // What this stack takes from the data stack (endpoints, subnets, security
+    // groups, connect ARNs) it imports from exports, whatever the app's
+    // default: CloudFormation then refuses a data-stack update that would
+    // change or delete a value in use here, instead of leaving these functions
+    // on a stale endpoint or deleting a security group under their network
+    // interfaces (Fn::GetStackOutput is resolved once and never followed).
+    CrossStackReferences.of(this).consume(ReferenceStrength.STRONG);
     this.config = props.config;
     this.sqlDir = props.sqlDir ?? SQL_DIR;
     this.database = props.database;
@@ -101,6 +112,7 @@ export class PricestreamStack extends Stack {
     // go here, each as one more private method reading the same configuration.
     this.goldRollups();
     this.timestreamMirror(realtime.fn);
+    this.reports = this.reportsFunction();
     this.monitoring({ realtime: realtime.mappingId, batch: batch.mappingId });
     this.outputs();
   }
@@ -250,7 +262,9 @@ export class PricestreamStack extends Stack {
       name: 'migrate',
       config: this.config,
       description: 'Applies the SQL migrations (custom resource handler)',
-      timeout: Duration.minutes(5),
+      // Waits for a database that is not serving yet (a new proxy, a paused
+      // cluster), then applies; the Provider framework waits up to 15 minutes.
+      timeout: Duration.minutes(10),
       sqlDir: this.sqlDir,
       ...(this.network ? { network: this.network } : {}),
     });
@@ -354,14 +368,38 @@ export class PricestreamStack extends Stack {
   }
 
   /**
-   * The CloudWatch dashboard, rendered from the definition the local
-   * dashboard also reads (cdk/dashboard/definition.ts). SQL-backed widgets
-   * become notes pointing at the local dashboard.
+   * The reports function: in the database's network as the read-only user,
+   * it runs the named queries of the dashboard's data widgets (as the
+   * CloudWatch dashboard's custom widgets, returning HTML) and the named
+   * reports of `npm run compare -- --aws` and `npm run report -- --aws`. It
+   * takes a widget id or a report name, never SQL.
    */
+  private reportsFunction(): PricestreamFunction {
+    const network = networkOf(this, this.database, 'reports');
+    const { realtime, batch } = this.config;
+    const fn = new PricestreamFunction(this, 'Reports', {
+      name: 'reports',
+      config: this.config,
+      description: 'Dashboard custom widgets and named reports, read-only',
+      timeout: Duration.seconds(30),
+      memorySize: 512,
+      sqlDir: this.sqlDir,
+      environment: {
+        // What a report needs to tell records in flight from missing ones.
+        REALTIME_BATCHING_WINDOW_SECONDS: String(realtime.batchingWindowSeconds),
+        BATCH_BATCHING_WINDOW_SECONDS: String(batch.batchingWindowSeconds),
+      },
+      ...(network ? { network } : {}),
+    });
+    bindDatabase(fn, this.database, this.config.databaseSsl, 'reports');
+    return fn;
+  }
+
   /**
    * Alarms to an SNS topic, and the CloudWatch dashboard, both rendered from
    * the definition the local dashboard also reads (cdk/dashboard/definition.ts).
-   * SQL-backed widgets become notes pointing at the local dashboard.
+   * Data widgets become custom widgets served by the reports function, or
+   * Logs Insights queries over the functions' structured logs.
    */
   private monitoring(mappingIds: Record<'realtime' | 'batch', string>): void {
     const rollup = this.node.tryFindChild('Rollup') as PricestreamFunction | undefined;
@@ -377,6 +415,13 @@ export class PricestreamStack extends Stack {
       mappingIds,
       symbols: this.config.symbols,
       timestreamEnabled: this.config.timestream.enabled,
+      reportsFunction: this.reports,
+      logGroups: {
+        'fetch-prices': this.fetchPrices.logGroup.logGroupName,
+        'realtime-consumer': this.realtimeConsumer.logGroup.logGroupName,
+        'batch-consumer': this.batchConsumer.logGroup.logGroupName,
+        ...(rollup ? { rollup: rollup.logGroup.logGroupName } : {}),
+      },
     };
     const alarms = new PipelineAlarms(this, 'Alarms', {
       resources,
@@ -412,5 +457,10 @@ export class PricestreamStack extends Stack {
     output('RealtimeConsumerFunctionName', this.realtimeConsumer.functionName, 'realtime-consumer');
     output('BatchConsumerFunctionName', this.batchConsumer.functionName, 'batch-consumer');
     output('MigrateFunctionName', this.migrate.functionName, 'migrate');
+    output(
+      'ReportsFunctionName',
+      this.reports.functionName,
+      'reports: the custom widgets and named reports (npm run compare -- --aws)',
+    );
   }
 }

@@ -6,22 +6,16 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { StudyResult } from '../bench/study/result.ts';
+import { totalRecords } from '../lambdas/shared/compare-report.ts';
 import { LOCAL_DATABASE_URL } from '../lambdas/shared/db.ts';
-import { compareConsumers, totalRecords } from './report/compare.ts';
-import { databaseReportData, latencyCdf } from './report/database-data.ts';
-import { serverOf } from './report/database-errors.ts';
+import { DEFAULT_RANGE_HELP, WindowError } from '../lambdas/shared/report-window.ts';
+import { databaseReportData } from './report/database-data.ts';
 import { renderHtml } from './report/html.ts';
 import { chartPngs } from './report/png.ts';
+import { readReport, UsageError, type WindowOptions, windowOptions } from './report/read-report.ts';
 import type { ReportData } from './report/report-data.ts';
-import { EXIT, inSnapshot } from './report/snapshot.ts';
+import { EXIT } from './report/snapshot.ts';
 import { studyReportData } from './report/study-data.ts';
-import {
-  type Bound,
-  checkBounds,
-  parseBound,
-  resolveWindow,
-  WindowError,
-} from './report/window.ts';
 
 const USAGE = `Usage: npm run report -- --out FILE [--study RESULT.json] [options]
 
@@ -36,29 +30,27 @@ study's figures. Then a PNG of each chart (headless Chromium) for slides.
   --study <file>     a result of npm run study (bench/results/study-*.json):
                      every chart comes from it, no database needed
   --since <t>        without --study: the window of silver.prices, as in
-                     npm run compare (30s, 5m, 2h, 1d or an ISO time); default 1h
+                     npm run compare (30s, 5m, 2h, 1d or an ISO time); default
+                     ${DEFAULT_RANGE_HELP}
   --until <t>        window end, same forms, or "now"; default now
+  --aws              the deployed stack's data, through its reports function
+  --stage NAME       with --aws: the stage deployed with -c pricestream:stage=NAME
   --png-dir <dir>    where the PNGs go; default <out>-charts/ beside the HTML
   --no-png           skip the PNGs (no browser started)
   -h, --help         show this help
 
-Without --study the figures come from DATABASE_URL, else ${LOCAL_DATABASE_URL}.
+Without --study (and --aws) the figures come from DATABASE_URL, else
+${LOCAL_DATABASE_URL}. Times are UTC, as in npm run compare.
 The browser is the one inside the @sparticuz/chromium package, or
 PRICESTREAM_CHROMIUM.
 
 Exit codes: 0 written; 1 no rows in the window; 2 bad arguments or study
 file; 3 PostgreSQL unreachable; 4 not migrated; 5 a query or the browser failed.`;
 
-interface Options {
+interface Options extends WindowOptions {
   out: string;
   study: string | undefined;
-  since: Bound;
-  until: Bound;
   pngDir: string | undefined;
-}
-
-class UsageError extends Error {
-  override name = 'UsageError';
 }
 
 function parseOptions(argv: string[]): Options | 'help' {
@@ -71,6 +63,8 @@ function parseOptions(argv: string[]): Options | 'help' {
         study: { type: 'string' },
         since: { type: 'string' },
         until: { type: 'string' },
+        aws: { type: 'boolean' },
+        stage: { type: 'string' },
         'png-dir': { type: 'string' },
         'no-png': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
@@ -84,9 +78,9 @@ function parseOptions(argv: string[]): Options | 'help' {
   if (values.help) return 'help';
   const out = values.out as string | undefined;
   if (!out) throw new UsageError('--out FILE is required');
-  const since = parseBound('--since', (values.since as string | undefined) ?? '1h');
-  const until = parseBound('--until', (values.until as string | undefined) ?? 'now');
-  checkBounds(since, until);
+  const window = windowOptions(values);
+  if (values.aws && values.study)
+    throw new UsageError('--aws reads the stack; --study a file: one of them');
   const defaultPngDir = path.join(
     path.dirname(out),
     `${path.basename(out, path.extname(out))}-charts`,
@@ -94,8 +88,7 @@ function parseOptions(argv: string[]): Options | 'help' {
   return {
     out,
     study: values.study as string | undefined,
-    since,
-    until,
+    ...window,
     pngDir: values['no-png']
       ? undefined
       : ((values['png-dir'] as string | undefined) ?? defaultPngDir),
@@ -121,17 +114,12 @@ async function readStudy(file: string): Promise<StudyResult> {
 async function fromDatabase(
   options: Options,
 ): Promise<{ data: ReportData } | { exitCode: number }> {
-  const outcome = await inSnapshot(async (client) => {
-    const report = await compareConsumers(client, options);
-    const window = resolveWindow(new Date(report.generatedAt), options.since, options.until);
-    return { report, cdf: await latencyCdf(client, window.since, window.until) };
-  });
-  if (!outcome.ok) {
-    process.stderr.write(`${outcome.message}\n`);
-    return { exitCode: outcome.exitCode };
+  const read = await readReport(options, true);
+  if (!read.ok) {
+    process.stderr.write(`${read.message}\n`);
+    return { exitCode: read.exitCode };
   }
-  const { report, cdf } = outcome.value;
-  const server = serverOf(outcome.databaseUrl).hostPort;
+  const { report, cdf, where: server } = read;
   if (totalRecords(report) === 0) {
     process.stderr.write(
       `No rows in silver.prices between ${report.window.since} and ${report.window.until} (${server}): ` +

@@ -1,14 +1,18 @@
 import { Duration } from 'aws-cdk-lib';
 import {
   AlarmStatusWidget,
+  CustomWidget,
   Dashboard,
   GraphWidget,
   type IAlarm,
   type IWidget,
+  LogQueryVisualizationType,
+  LogQueryWidget,
   Metric,
   SingleValueWidget,
   TextWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { Construct } from 'constructs';
 import {
   type AppMetric,
@@ -36,14 +40,19 @@ export interface DashboardResources {
   timestreamEnabled: boolean;
   /** The alarms the status widget shows. @default none */
   alarms?: readonly IAlarm[];
+  /** Serves the data widgets as custom widgets (it runs their SQL, read-only). */
+  reportsFunction?: IFunction;
+  /** Log group names by service, for Logs Insights widgets. */
+  logGroups?: Partial<Record<ServiceName, string>>;
 }
 
 const GRAPH_HEIGHT = 6;
 
 /**
- * The CloudWatch dashboard of the definition: a header per section, metric
- * widgets as graphs or single values, and each SQL-backed data widget as a
- * note saying where to see it (CloudWatch cannot query PostgreSQL).
+ * The CloudWatch dashboard of the definition: a header per section (the only
+ * text), metric widgets as graphs or single values, and each SQL-backed data
+ * widget as a custom widget of the reports function (which runs the same SQL
+ * file, read-only, for the dashboard's time range) or as a Logs Insights query.
  */
 export function renderCloudWatchDashboard(
   scope: Construct,
@@ -63,7 +72,7 @@ export function renderCloudWatchDashboard(
       )
       .map((w) => {
         if (w.kind === 'metric') return metricWidget(w, resources);
-        if (w.kind === 'data') return dataNote(w);
+        if (w.kind === 'data') return dataWidget(w, resources);
         return new AlarmStatusWidget({
           title: w.title,
           width: w.width,
@@ -154,20 +163,49 @@ export function toCloudWatchMetrics(
   ];
 }
 
-/** The markdown of a data widget's note. */
-export function dataNoteMarkdown(widget: DataWidget): string {
-  return [
-    `### ${widget.title}`,
-    widget.description,
-    '',
-    `*From PostgreSQL, which CloudWatch cannot query:* see it on the local dashboard (\`npm start\`, http://127.0.0.1:3000), or run \`sql/${widget.query}\` against the database with \`$1\`, \`$2\` the time range${widget.view.type === 'timeseries' && widget.view.bucketed ? ' and `$3` the bucket in seconds' : ''}. \`npm run compare\` prints the per-consumer figures.`,
-  ].join('\n');
+/** What the reports function is given by a custom widget: the widget id, nothing else. */
+export interface CustomWidgetParams {
+  widget: string;
 }
 
-function dataNote(widget: DataWidget): IWidget {
-  return new TextWidget({
-    markdown: dataNoteMarkdown(widget),
+function dataWidget(widget: DataWidget, resources: DashboardResources): IWidget {
+  const form = widget.cloudwatch;
+  if (form) {
+    const { services, query, view } = form.logsInsights;
+    const logGroupNames = services.map((service) => {
+      const name = resources.logGroups?.[service];
+      if (name === undefined) {
+        throw new Error(`widget ${widget.id}: no log group for ${service}`);
+      }
+      return name;
+    });
+    return new LogQueryWidget({
+      title: widget.title,
+      width: widget.width,
+      height: GRAPH_HEIGHT,
+      logGroupNames,
+      queryLines: [...query],
+      view: LOG_VIEW[view],
+    });
+  }
+  if (!resources.reportsFunction) {
+    throw new Error(`widget ${widget.id}: a custom widget needs the reports function`);
+  }
+  const params: CustomWidgetParams = { widget: widget.id };
+  return new CustomWidget({
+    title: widget.title,
     width: widget.width,
     height: GRAPH_HEIGHT,
+    functionArn: resources.reportsFunction.functionArn,
+    params,
+    updateOnRefresh: true,
+    updateOnResize: true,
+    updateOnTimeRangeChange: true,
   });
 }
+
+const LOG_VIEW = {
+  line: LogQueryVisualizationType.LINE,
+  table: LogQueryVisualizationType.TABLE,
+  bar: LogQueryVisualizationType.BAR,
+} as const;

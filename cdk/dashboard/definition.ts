@@ -2,8 +2,10 @@
  * The one dashboard definition. Two renderers read it:
  *
  * - `cdk/dashboard/cloudwatch.ts`: the CloudWatch dashboard of the stack
- *   (metric widgets as graphs and single values; data widgets as notes,
- *   since CloudWatch cannot query PostgreSQL);
+ *   (metric widgets as graphs and single values; data widgets, since
+ *   CloudWatch cannot query PostgreSQL, as custom widgets served by the
+ *   reports function, which runs the same SQL file in the database's network,
+ *   or as a Logs Insights query over the functions' structured logs);
  * - `local/dashboard/`: the local runtime's web dashboard
  *   (http://127.0.0.1:3000), metric widgets from the EMF lines the functions
  *   print, data widgets from the SQL files named here.
@@ -146,10 +148,33 @@ export interface MetricWidget extends WidgetBase {
     | { unavailable: string };
 }
 
+/**
+ * A data widget drawn by CloudWatch Logs Insights instead of a custom widget:
+ * a query over the Powertools JSON lines of some functions (their log groups).
+ * Every field it names must be in those lines (the metric contract test
+ * checks it against a local run).
+ */
+export interface LogsInsightsForm {
+  logsInsights: {
+    services: readonly ServiceName[];
+    /** Logs Insights QL, one command per entry (joined with ` | `). */
+    query: readonly string[];
+    view: 'line' | 'table' | 'bar';
+  };
+  /** What differs from the SQL the local page runs, in one sentence. */
+  note: string;
+}
+
 export interface DataWidget extends WidgetBase {
   kind: 'data';
   query: DataQuery;
   view: DataWidgetView;
+  /**
+   * How CloudWatch draws it. Default: a custom widget, whose Lambda (the
+   * reports function) runs `query` for the dashboard's time range and returns
+   * the same view as HTML with server-side SVG charts.
+   */
+  cloudwatch?: LogsInsightsForm;
 }
 
 /** The state of every alarm in ALARMS: CloudWatch's alarm status widget, locally a table computed from the same thresholds. */
@@ -176,10 +201,20 @@ export interface AlarmDefinition {
   threshold: number;
   unit: Unit;
   periodSeconds: number;
-  /** The alarm fires when this many periods in a row breach. */
+  /** The periods looked at. */
   evaluationPeriods: number;
+  /** How many of them must breach to fire. @default all of them (evaluationPeriods) */
+  datapointsToAlarm?: number;
   /** A period without data: good (`notBreaching`) or bad (`breaching`, for "nothing arrived"). */
   missingData: 'notBreaching' | 'breaching';
+  /**
+   * Quiet until the pipeline has run: the alarm notifies only while
+   * PIPELINE_RAN is in alarm (fetch-prices attempted a fetch within the last
+   * 24 hours). An alarm whose missing data breaches needs it, or it would fire
+   * right after every deploy, before the first fetch. On AWS a composite
+   * alarm of the two; locally the same rule.
+   */
+  armedBy?: 'pipeline-ran';
   /**
    * How the local runtime measures an AWS metric: its own count for a
    * service, or a series of a SQL query. Omitted: the value's own EMF metrics.
@@ -395,6 +430,17 @@ export const DASHBOARD: DashboardDefinition = {
             unit: 'count',
             shape: { wide: { time: 'minute', columns: ['realtime', 'batch'] } },
             bucketed: false,
+          },
+          cloudwatch: {
+            logsInsights: {
+              services: ['realtime-consumer', 'batch-consumer'],
+              query: [
+                "filter message = 'records processed'",
+                'stats sum(written) as records by bin(1m), consumer',
+              ],
+              view: 'line',
+            },
+            note: 'Summed from the consumers’ “records processed” log lines, by the minute each invocation logged (within milliseconds of processed_at).',
           },
         },
         {
@@ -726,6 +772,35 @@ const CONSUMER_LAG_MS: Record<ConsumerName, number> = {
   batch: 120_000,
 };
 
+/**
+ * "The pipeline has run": fetch-prices attempted at least one fetch in one of
+ * the last 24 hours (FetchesAttempted, published every invocation, even when
+ * every fetch failed). 24 one-hour periods is as far back as an alarm looks.
+ * It notifies nobody; the alarms `armedBy` it do.
+ */
+export const PIPELINE_RAN: AlarmDefinition = {
+  id: 'pipeline-ran',
+  title: 'The pipeline has run in the last 24 hours',
+  description:
+    'FetchesAttempted of fetch-prices above 0 in any of the last 24 hours: arms the alarms that treat missing data as breaching. Notifies nobody itself.',
+  value: {
+    metric: {
+      source: 'app',
+      metric: METRIC.fetchesAttempted,
+      stat: 'Sum',
+      dimensions: { service: 'fetch-prices' },
+      label: 'attempted',
+    },
+  },
+  comparison: 'above',
+  threshold: 0,
+  unit: 'count',
+  periodSeconds: 3600,
+  evaluationPeriods: 24,
+  datapointsToAlarm: 1,
+  missingData: 'notBreaching',
+};
+
 /** Every alarm of the pipeline. */
 export const ALARMS: readonly AlarmDefinition[] = [
   ...CONSUMERS.map(
@@ -836,7 +911,7 @@ export const ALARMS: readonly AlarmDefinition[] = [
     ({ consumer, service }): AlarmDefinition => ({
       id: `no-rows-${consumer}`,
       title: `${service} wrote no rows for 10 minutes`,
-      description: `RecordsWritten of the ${consumer} consumer below 1 in 10 minutes, or no data at all (missing data breaches): nothing is arriving, or nothing lands.`,
+      description: `RecordsWritten of the ${consumer} consumer below 1 in 10 minutes, or no data at all (missing data breaches): nothing is arriving, or nothing lands. Armed once the pipeline has run (fetch-prices attempted a fetch within 24 hours), so a fresh deploy stays quiet until its first fetch.`,
       value: {
         metric: {
           source: 'app',
@@ -852,6 +927,7 @@ export const ALARMS: readonly AlarmDefinition[] = [
       periodSeconds: 600,
       evaluationPeriods: 1,
       missingData: 'breaching',
+      armedBy: 'pipeline-ran',
     }),
   ),
 ];

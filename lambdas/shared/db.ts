@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { Signer } from '@aws-sdk/rds-signer';
 import pg from 'pg';
+import { type AwsClientLimits, awsClientConfig } from './aws-client.ts';
 import { ENV, EnvError, intEnv, oneOfEnv, optionalEnv, requireEnv } from './env.ts';
 
 /** What domain functions need from a database: a narrow port, so tests hand in a real Pool. */
@@ -121,15 +122,25 @@ export interface DatabaseCredentials {
   signToken(setting: Extract<DatabaseSetting, { kind: 'iam' }>): Promise<string>;
 }
 
+/** A Secrets Manager client with the functions' timeouts (a VPC without a route fails in seconds). */
+export function createSecretsClient(
+  options: { endpoint?: string } & AwsClientLimits = {},
+): SecretsManagerClient {
+  const { endpoint, ...limits } = options;
+  return new SecretsManagerClient({
+    ...(endpoint ? { endpoint } : {}),
+    ...awsClientConfig(limits),
+  });
+}
+
+let secretsClient: SecretsManagerClient | undefined;
+
 export const awsCredentials: DatabaseCredentials = {
   async readSecret(secretArn) {
-    const client = new SecretsManagerClient({});
-    try {
-      const out = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
-      return out.SecretString ?? '{}';
-    } finally {
-      client.destroy();
-    }
+    // Once per environment, reused by every new connection's read.
+    secretsClient ??= createSecretsClient();
+    const out = await secretsClient.send(new GetSecretValueCommand({ SecretId: secretArn }));
+    return out.SecretString ?? '{}';
   },
   signToken({ host, port, user, region }) {
     return new Signer({ hostname: host, port, username: user, region }).getAuthToken();

@@ -24,6 +24,8 @@ export const ENV = {
   databaseSslCaFile: 'DATABASE_SSL_CA_FILE',
   /** migrate, with IAM authentication straight to Aurora: the role the other functions log in as. */
   databaseAppUser: 'DATABASE_APP_USER',
+  /** migrate: the read-only role the reports function logs in as. */
+  databaseReaderUser: 'DATABASE_READER_USER',
   // fetch-prices
   streamName: 'STREAM_NAME',
   symbols: 'SYMBOLS',

@@ -1,5 +1,5 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { awsClientConfig } from './aws-client.ts';
 
 export interface KinesisClientOptions {
   endpoint?: string;
@@ -22,14 +22,12 @@ export function createKinesisClient(options: KinesisClientOptions = {}) {
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     region: options.region ?? process.env.AWS_REGION ?? 'us-east-1',
-    maxAttempts: options.maxAttempts ?? 3,
-    requestHandler: new NodeHttpHandler({
-      connectionTimeout: 2_000,
-      requestTimeout: options.requestTimeoutMs ?? 10_000,
-      // Without it the handler only warns and the request hangs on: a
-      // server that went away mid-request would hold a shard reader forever.
-      throwOnRequestTimeout: true,
-      httpAgent: { keepAlive: true, maxSockets: 64 },
+    // Over HTTP/1.1 (NodeHttpHandler); a request timeout that fails the request:
+    // a server that went away mid-request would otherwise hold a shard reader forever.
+    ...awsClientConfig({
+      maxAttempts: options.maxAttempts ?? 3,
+      requestTimeoutMs: options.requestTimeoutMs ?? 10_000,
+      maxSockets: 64,
     }),
   });
 }

@@ -92,21 +92,28 @@ export async function applyMigrations(
 }
 
 /**
- * Creates (or updates) the role the pipeline functions log in as with IAM
- * authentication straight to Aurora, and grants it the pipeline's tables.
- * `sql` is sql/queries/grant_app_user.sql; the role name travels as a setting
+ * Creates (or updates) a role the functions log in as with IAM
+ * authentication (the pipeline's straight to Aurora, the reports function's
+ * read-only one) and grants it the pipeline's tables. `sql` is
+ * sql/queries/grant_*.sql; the role name travels as the setting `setting`
  * because a DO block takes no parameters.
  */
-export async function grantAppUser(
+export async function grantRole(
   pool: Pick<pg.Pool, 'connect'>,
+  setting: 'pricestream.app_user' | 'pricestream.reader',
   role: string,
   sql: string,
 ): Promise<void> {
   const client = await pool.connect();
   try {
-    await client.query("SELECT set_config('pricestream.app_user', $1, false)", [role]);
+    await client.query('SELECT set_config($1, $2, false)', [setting, role]);
     await client.query(sql);
   } finally {
     client.release();
   }
+}
+
+/** The pipeline's IAM role straight to Aurora (sql/queries/grant_app_user.sql). */
+export function grantAppUser(pool: Pick<pg.Pool, 'connect'>, role: string, sql: string) {
+  return grantRole(pool, 'pricestream.app_user', role, sql);
 }

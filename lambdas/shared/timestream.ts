@@ -3,7 +3,7 @@ import type {
   TimestreamWriteClient,
   WriteRecordsCommandInput,
 } from '@aws-sdk/client-timestream-write';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { awsClientConfig } from './aws-client.ts';
 import { ENV, EnvError, optionalEnv } from './env.ts';
 import type { TimestreamOutcome } from './metrics.ts';
 import type { PriceEvent } from './price-event.ts';
@@ -149,9 +149,8 @@ export async function createTimestreamMirror(
   const { TimestreamWriteClient } = await import('@aws-sdk/client-timestream-write');
   const client = new TimestreamWriteClient({
     region: process.env.AWS_REGION ?? 'us-east-1',
-    maxAttempts: options.maxAttempts ?? 3,
     // A Timestream that hangs must not hold the consumer until its timeout.
-    requestHandler: new NodeHttpHandler({ connectionTimeout: 2_000, requestTimeout: 5_000 }),
+    ...awsClientConfig({ maxAttempts: options.maxAttempts ?? 3 }),
     // With an explicit endpoint the client skips endpoint discovery; setting
     // endpointDiscoveryEnabled as well would make it throw.
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),

@@ -9,6 +9,7 @@ import {
   type AlarmDefinition,
   type AppMetric,
   type Column,
+  PIPELINE_RAN,
 } from '../../cdk/dashboard/definition.ts';
 import { readSql } from '../../lambdas/shared/sql.ts';
 import { LOCAL_NAMESPACE } from './collector.ts';
@@ -41,9 +42,14 @@ export function breaches(alarm: AlarmDefinition, value: number | null): boolean 
   return alarm.comparison === 'above' ? value > alarm.threshold : value < alarm.threshold;
 }
 
-/** The state from the periods' values, as CloudWatch decides it (all periods breaching: ALARM). */
+/**
+ * The state from the periods' values, as CloudWatch decides it: ALARM when
+ * `datapointsToAlarm` of them breach (default all).
+ */
 export function stateOf(alarm: AlarmDefinition, periods: Array<number | null>): AlarmStateValue {
-  return periods.length > 0 && periods.every((value) => breaches(alarm, value)) ? 'ALARM' : 'OK';
+  const needed = alarm.datapointsToAlarm ?? alarm.evaluationPeriods;
+  const breaching = periods.filter((value) => breaches(alarm, value)).length;
+  return periods.length > 0 && breaching >= Math.min(needed, periods.length) ? 'ALARM' : 'OK';
 }
 
 export async function alarmStates(
@@ -53,12 +59,19 @@ export async function alarmStates(
   alarms: readonly AlarmDefinition[] = ALARMS,
 ): Promise<AlarmState[]> {
   const states: AlarmState[] = [];
+  let ran: AlarmStateValue | undefined;
   for (const alarm of alarms) {
     const periods = await periodValues(db, namespace, alarm, at);
+    let state = stateOf(alarm, periods);
+    // Armed alarms, like the composite alarm on AWS: only once the pipeline has run.
+    if (alarm.armedBy === 'pipeline-ran' && state === 'ALARM') {
+      ran ??= stateOf(PIPELINE_RAN, await periodValues(db, namespace, PIPELINE_RAN, at));
+      if (ran !== 'ALARM') state = 'OK';
+    }
     states.push({
       id: alarm.id,
       title: alarm.title,
-      state: stateOf(alarm, periods),
+      state,
       value: periods.at(-1) ?? null,
       threshold: `${alarm.comparison === 'above' ? '>' : '<'} ${alarm.threshold} ${alarm.unit}`,
       periods,

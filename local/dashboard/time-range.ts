@@ -8,10 +8,9 @@ export class TimeRangeError extends Error {
   override name = 'TimeRangeError';
 }
 
-export interface TimeRange {
-  from: Date;
-  to: Date;
-}
+export type { TimeRange } from '../../lambdas/shared/time-buckets.ts';
+
+import type { TimeRange } from '../../lambdas/shared/time-buckets.ts';
 
 export const PRESETS = {
   '5m': 5 * 60_000,
@@ -79,22 +78,5 @@ function parseTime(name: string, text: string): Date {
   return new Date(ms);
 }
 
-const STEPS = [
-  10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400,
-];
-
-/** A round bucket width giving about `target` buckets, never finer than `minSeconds`. */
-export function bucketSeconds(range: TimeRange, minSeconds = 10, target = 120): number {
-  const raw = (range.to.getTime() - range.from.getTime()) / 1000 / target;
-  const step = STEPS.find((s) => s >= raw) ?? 86_400;
-  return Math.max(step, minSeconds);
-}
-
-/** The bucket starts (epoch seconds, aligned on the epoch) covering the range. */
-export function bucketGrid(range: TimeRange, seconds: number): number[] {
-  const first = Math.floor(range.from.getTime() / 1000 / seconds) * seconds;
-  const end = range.to.getTime() / 1000;
-  const grid: number[] = [];
-  for (let t = first; t < end; t += seconds) grid.push(t);
-  return grid;
-}
+// The bucket grid is shared with the reports function (lambdas/shared/time-buckets.ts).
+export { bucketGrid, bucketSeconds } from '../../lambdas/shared/time-buckets.ts';

@@ -8,54 +8,18 @@
 import type {
   AppMetric,
   AwsMetric,
-  Column,
-  DataQuery,
-  DataWidgetView,
   LocalRuntimeMetric,
   MetricWidget,
-  SeriesShape,
-  Unit,
   Widget,
 } from '../../cdk/dashboard/definition.ts';
-import { readSql } from '../../lambdas/shared/sql.ts';
+import { dataBody, type Series, type WidgetBody } from '../../lambdas/shared/widget-query.ts';
 import { ALARM_COLUMNS, alarmStates } from './alarm-states.ts';
 import { LOCAL_NAMESPACE } from './collector.ts';
 import { metricSeries, metricTotal, type Queryable, statValue } from './metric-store.ts';
 import { bucketGrid, bucketSeconds, type TimeRange } from './time-range.ts';
 
-export interface Series {
-  label: string;
-  values: Array<number | null>;
-}
-
-export interface Panel {
-  /** A small multiple's title (a symbol), or null for a single chart. */
-  title: string | null;
-  /** Epoch seconds. */
-  x: number[];
-  series: Series[];
-}
-
-export type WidgetBody =
-  | { type: 'timeseries'; unit: Unit; bucketSeconds: number | null; panels: Panel[] }
-  | { type: 'single-value'; unit: Unit; values: Array<{ label: string; value: number | null }> }
-  | { type: 'table'; columns: readonly Column[]; rows: Array<Record<string, unknown>> }
-  | { type: 'cdf'; unit: Unit; series: CdfSeries[] }
-  | {
-      type: 'cards';
-      title: string;
-      primary: Column;
-      secondary: readonly Column[];
-      rows: Array<Record<string, unknown>>;
-    }
-  | { type: 'unavailable'; message: string };
-
-export interface CdfSeries {
-  label: string;
-  records: number;
-  /** [value, share of rows at or below it], ascending. */
-  points: Array<[number, number]>;
-}
+export type { CdfSeries, Panel, Series, WidgetBody } from '../../lambdas/shared/widget-query.ts';
+export { toCdf, toPanels } from '../../lambdas/shared/widget-query.ts';
 
 export interface WidgetData {
   id: string;
@@ -224,135 +188,4 @@ function toQuery(spec: LocalSpec, namespace: string, range: TimeRange) {
 
 function labelOf(spec: LocalSpec, split: string): string {
   return [spec.label, split].filter(Boolean).join(' ') || spec.metric;
-}
-
-// ---------------------------------------------------------------------------
-// data widgets
-
-async function dataBody(
-  db: Queryable,
-  query: DataQuery,
-  view: DataWidgetView,
-  range: TimeRange,
-): Promise<WidgetBody> {
-  const seconds = view.type === 'timeseries' && view.bucketed ? bucketSeconds(range) : null;
-  const params: unknown[] = [range.from, range.to];
-  if (seconds !== null) params.push(seconds);
-  const { rows } = await db.query<Record<string, unknown>>(readSql(query), params);
-  switch (view.type) {
-    case 'timeseries':
-      return {
-        type: 'timeseries',
-        unit: view.unit,
-        bucketSeconds: seconds,
-        panels: toPanels(rows, view.shape, seconds === null ? null : bucketGrid(range, seconds)),
-      };
-    case 'table':
-      return { type: 'table', columns: view.columns, rows: rows.map(plain) };
-    case 'cdf':
-      return { type: 'cdf', unit: view.unit, series: toCdf(rows, view) };
-    case 'cards':
-      return {
-        type: 'cards',
-        title: view.title,
-        primary: view.primary,
-        secondary: view.secondary,
-        rows: rows.map(plain),
-      };
-  }
-}
-
-/** Rows of (series, records, share, value) into one line per series, in the rows' order. */
-export function toCdf(
-  rows: Array<Record<string, unknown>>,
-  view: Extract<DataWidgetView, { type: 'cdf' }>,
-): CdfSeries[] {
-  const series = new Map<string, CdfSeries>();
-  for (const row of rows) {
-    const label = String(row[view.series]);
-    const value = numberOrNull(row[view.value]);
-    const share = numberOrNull(row[view.share]);
-    if (value === null || share === null) continue;
-    let line = series.get(label);
-    if (!line) {
-      line = { label, records: numberOrNull(row[view.records]) ?? 0, points: [] };
-      series.set(label, line);
-    }
-    line.points.push([value, share]);
-  }
-  return [...series.values()];
-}
-
-/** Rows as JSON-friendly objects: times as ISO strings. */
-function plain(row: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(row)) {
-    out[key] = value instanceof Date ? value.toISOString() : value;
-  }
-  return out;
-}
-
-const epochSeconds = (value: unknown) =>
-  value instanceof Date ? Math.round(value.getTime() / 1000) : Number.NaN;
-
-const numberOrNull = (value: unknown) =>
-  typeof value === 'number' && Number.isFinite(value) ? value : null;
-
-/**
- * Rows into charts. On a bucket grid every bucket gets a slot, so missing
- * buckets are gaps; otherwise the x values are the rows' own times.
- */
-export function toPanels(
-  rows: Array<Record<string, unknown>>,
-  shape: SeriesShape,
-  grid: number[] | null,
-): Panel[] {
-  if ('wide' in shape) {
-    const { time, columns } = shape.wide;
-    const x = grid ?? rows.map((r) => epochSeconds(r[time]));
-    const index = new Map(x.map((t, i) => [t, i]));
-    const series = columns.map((column) => ({
-      label: column,
-      values: x.map(() => null) as Array<number | null>,
-    }));
-    for (const row of rows) {
-      const at = index.get(epochSeconds(row[time]));
-      if (at === undefined) continue;
-      columns.forEach((column, c) => {
-        (series[c] as Series).values[at] = numberOrNull(row[column]);
-      });
-    }
-    return [{ title: null, x, series }];
-  }
-  const { time, series: seriesKey, value, panel: panelKey } = shape.long;
-  const panels = new Map<string, Map<string, Map<number, number | null>>>();
-  const times = new Set<number>();
-  for (const row of rows) {
-    const panel = panelKey ? String(row[panelKey]) : '';
-    const name = String(row[seriesKey]);
-    const t = epochSeconds(row[time]);
-    if (Number.isNaN(t)) continue;
-    times.add(t);
-    let byName = panels.get(panel);
-    if (!byName) {
-      byName = new Map();
-      panels.set(panel, byName);
-    }
-    let points = byName.get(name);
-    if (!points) {
-      points = new Map();
-      byName.set(name, points);
-    }
-    points.set(t, numberOrNull(row[value]));
-  }
-  const x = grid ?? [...times].sort((a, b) => a - b);
-  if (panels.size === 0) return [{ title: null, x, series: [] }];
-  return [...panels].map(([title, byName]) => ({
-    title: panelKey ? title : null,
-    x,
-    series: [...byName].map(([label, points]) => ({
-      label,
-      values: x.map((t) => points.get(t) ?? null),
-    })),
-  }));
 }

@@ -4,33 +4,11 @@
  */
 
 import { ORIGINAL_STUDY } from '../../bench/study/reference.ts';
-import type { Db } from '../../lambdas/shared/db.ts';
-import { readSql } from '../../lambdas/shared/sql.ts';
-import { CONSUMERS, type CompareReport } from './compare.ts';
+import { CONSUMERS, type CompareReport } from '../../lambdas/shared/compare-report.ts';
+
+export { latencyCdf } from '../../lambdas/shared/compare-report.ts';
+
 import type { CdfSeries, ReportData } from './report-data.ts';
-
-interface CdfRow {
-  consumer: string;
-  records: number;
-  share: number;
-  latency_ms: number;
-}
-
-/** Each consumer's CDF over the window, from sql/reports/latency_cdf.sql. */
-export async function latencyCdf(db: Db, since: Date, until: Date): Promise<CdfSeries[]> {
-  const { rows } = await db.query<CdfRow>(readSql('reports/latency_cdf.sql'), [since, until]);
-  return CONSUMERS.flatMap((consumer) => {
-    const mine = rows.filter((r) => r.consumer === consumer);
-    if (mine.length === 0) return [];
-    return [
-      {
-        label: consumer,
-        records: mine[0]?.records ?? 0,
-        points: mine.map((r): [number, number] => [r.latency_ms, r.share]),
-      },
-    ];
-  });
-}
 
 export function databaseReportData(
   report: CompareReport,
@@ -60,11 +38,11 @@ export function databaseReportData(
         perMinute: report.perMinute.map((m) => m[consumer]),
       })),
     },
-    completeness: CONSUMERS.map((consumer) => ({
-      label: consumer,
-      written: report.completeness.events - report.completeness.missingFrom[consumer].count,
-      expected: report.completeness.events,
-    })),
+    completeness: CONSUMERS.map((consumer) => {
+      const { count, inFlight } = report.completeness.missingFrom[consumer];
+      const expected = report.completeness.events - inFlight;
+      return { label: consumer, written: expected - count, expected, inFlight };
+    }),
     study: null,
     reference: ORIGINAL_STUDY,
   };

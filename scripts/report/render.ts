@@ -1,4 +1,3 @@
-import { renderTable } from '../../local/shared/text-table.ts';
 import {
   CONSUMERS,
   type CompareReport,
@@ -6,8 +5,10 @@ import {
   type LatencyParts,
   type PartStats,
   type SymbolStats,
-} from './compare.ts';
-import { formatDuration } from './window.ts';
+} from '../../lambdas/shared/compare-report.ts';
+import { DEFAULT_RANGE_HELP, formatDuration } from '../../lambdas/shared/report-window.ts';
+import { formatUtc, formatUtcClock, formatUtcRange } from '../../lambdas/shared/time-format.ts';
+import { renderTable } from '../../local/shared/text-table.ts';
 
 /** The terminal report: aligned tables, units in the headers, consumers side by side. */
 
@@ -30,8 +31,7 @@ export const formatSeconds = (s: number | null | undefined): string =>
 export const formatPrice = (price: number | null | undefined): string =>
   price == null ? NONE : price >= 1 ? twoDecimals.format(price) : price.toPrecision(4);
 
-const utc = (iso: string) => iso.replace('T', ' ').replace(/\.\d+Z$|Z$/, '');
-const clock = (iso: string) => iso.slice(11, 23);
+const clock = (iso: string) => formatUtcClock(iso, 'millisecond');
 
 export function renderReport(report: CompareReport): string {
   return [
@@ -54,14 +54,14 @@ export function renderReport(report: CompareReport): string {
 }
 
 function header(report: CompareReport): string[] {
-  const since = utc(report.window.since);
-  const until = utc(report.window.until);
-  const sameDay = since.slice(0, 10) === until.slice(0, 10);
   const lines = [
-    `pricestream compare: silver.prices, ${since} → ${sameDay ? until.slice(11) : until} UTC ` +
+    `pricestream compare: silver.prices, ${formatUtcRange(report.window.since, report.window.until)} ` +
       `(${formatDuration(report.window.seconds * 1000)})`,
     'Rows with processed_at in the window, by the database clock. Latency = processed_at − fetched_at;',
     'percentiles by PostgreSQL percentile_cont (interpolated).',
+    ...(report.window.fitted
+      ? [`Default range: ${DEFAULT_RANGE_HELP}; --since sets another.`]
+      : []),
   ];
   for (const consumer of CONSUMERS) {
     if (report.consumers[consumer].records === 0) {
@@ -198,7 +198,7 @@ function perMinute(report: CompareReport): string[] {
     ...renderTable(
       [{ header: 'minute' }, ...CONSUMERS.map((header) => ({ header, align: 'right' as const }))],
       shown.map((m) => [
-        utc(m.minute).slice(sameDay(report) ? 11 : 0, 16),
+        formatUtc(m.minute, 'minute').slice(sameDay(report) ? 11 : 0),
         formatCount(m.realtime),
         formatCount(m.batch),
       ]),
@@ -216,12 +216,12 @@ function completeness(report: CompareReport): string[] {
   const lines = [`Completeness: ${formatCount(events)} events have a row in the window`];
   for (const consumer of CONSUMERS) {
     const missing = missingFrom[consumer];
-    const other = CONSUMERS.find((c) => c !== consumer);
-    let line = `  missing from ${consumer}: ${formatCount(missing.count)}`;
-    if (missing.recent > 0) {
-      line += ` (${formatCount(missing.recent)} written by ${other} < 30 s ago: may be in flight)`;
+    lines.push(`  missing from ${consumer}: ${formatCount(missing.count)}`);
+    if (missing.inFlight > 0) {
+      lines.push(
+        `  in flight to ${consumer}: ${formatCount(missing.inFlight)} (reached Kinesis < ${formatCount(missing.inFlightSeconds)} s ago: within its window and poll)`,
+      );
     }
-    lines.push(line);
     lines.push(...wrap('e.g. ', missing.examples, '    '));
   }
   lines.push(
@@ -244,13 +244,16 @@ function summary(report: CompareReport): string[] {
       [{ header: '' }, ...CONSUMERS.map((header) => ({ header, align: 'right' as const }))],
       [
         row('records', (c) => formatCount(c.records)),
-        row('throughput, records/min', (c) => oneDecimal.format(c.throughputPerMinute)),
+        row('throughput, records/min while fetching', (c) =>
+          c.throughputPerMinute === null ? NONE : oneDecimal.format(c.throughputPerMinute),
+        ),
         row('latency avg, ms', (c) => formatMs(c.latencyMs?.avg)),
         row('latency p50, ms', (c) => formatMs(c.latencyMs?.p50)),
         row('latency p95, ms', (c) => formatMs(c.latencyMs?.p95)),
         row('latency p99, ms', (c) => formatMs(c.latencyMs?.p99)),
         row('freshness, s since last write', (c) => formatSeconds(c.freshnessSeconds)),
         row('events missing', (_, consumer) => formatCount(missingFrom[consumer].count)),
+        row('events in flight', (_, consumer) => formatCount(missingFrom[consumer].inFlight)),
         row('duplicate rows', (_, consumer) => formatCount(duplicateRows[consumer])),
       ],
       { indent: '  ' },

@@ -30,7 +30,10 @@ export interface ThroughputChart {
 export interface CompletenessBar {
   label: string;
   written: number;
+  /** Events it was sent and should have written by now: in-flight ones left out. */
   expected: number;
+  /** Events still on their way to it (younger than its batching window and poll), shown apart. */
+  inFlight: number;
 }
 
 export interface StudyPoint {

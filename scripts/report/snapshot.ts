@@ -6,8 +6,8 @@
  */
 import type pg from 'pg';
 import { createPool, operatorDatabaseSetting } from '../../lambdas/shared/db.ts';
+import { WindowError } from '../../lambdas/shared/report-window.ts';
 import { describeDatabaseError } from './database-errors.ts';
-import { WindowError } from './window.ts';
 
 /** Exit codes of the commands that read the database (compare, report). */
 export const EXIT = {

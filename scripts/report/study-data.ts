@@ -92,6 +92,8 @@ export function studyReportData(result: StudyResult, file: string, generatedAt: 
       label: labelOf(s),
       written: s.records,
       expected: s.sent,
+      // A study drains each setting before it counts: nothing is in flight.
+      inFlight: 0,
     })),
     study: {
       file: path.basename(file),

@@ -1,14 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { ALARMS } from '../../cdk/dashboard/definition.ts';
+import { ALARMS, PIPELINE_RAN } from '../../cdk/dashboard/definition.ts';
 import { resource, synth } from './synth.ts';
 
 type Alarm = { Properties: Record<string, unknown> };
 
-/** The stack's alarms, by the definition id their description starts with. */
+/**
+ * The stack's alarms that notify, by the definition id their description
+ * starts with: a metric alarm, or for an armed alarm its composite alarm.
+ */
 function alarmsByTitle(template: ReturnType<typeof synth>): Map<string, Alarm> {
-  const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as Alarm[];
+  const alarms = [
+    ...Object.values(template.findResources('AWS::CloudWatch::Alarm')),
+    ...Object.values(template.findResources('AWS::CloudWatch::CompositeAlarm')),
+  ] as Alarm[];
   const byTitle = new Map<string, Alarm>();
-  for (const definition of ALARMS) {
+  for (const definition of [...ALARMS, PIPELINE_RAN]) {
     const found = alarms.filter((a) =>
       String(a.Properties.AlarmDescription).startsWith(`${definition.title}. `),
     );
@@ -16,6 +22,15 @@ function alarmsByTitle(template: ReturnType<typeof synth>): Map<string, Alarm> {
     byTitle.set(definition.id, found[0] as Alarm);
   }
   return byTitle;
+}
+
+/** The metric alarm of an armed alarm: the condition alone, which notifies nobody. */
+function condition(template: ReturnType<typeof synth>, title: string): [string, Alarm] {
+  const found = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).filter(([, a]) =>
+    String(a.Properties.AlarmDescription).startsWith(`${title}: the condition alone`),
+  );
+  expect(found).toHaveLength(1);
+  return found[0] as [string, Alarm];
 }
 
 /** The one metric an alarm watches, as CloudWatch stores it (a labelled metric is a Metrics entry). */
@@ -37,11 +52,20 @@ describe('alarms', () => {
   const [topicId] = resource(template, 'AWS::SNS::Topic', 'AlarmsTopic');
 
   it('are the definition’s alarms, each notifying the alarm topic when it fires and when it recovers, with no chosen name', () => {
-    template.resourceCountIs('AWS::CloudWatch::Alarm', ALARMS.length);
+    const armed = ALARMS.filter((a) => a.armedBy);
+    // An armed alarm is a metric alarm and a composite; "the pipeline has run" is one more.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', ALARMS.length + 1);
+    template.resourceCountIs('AWS::CloudWatch::CompositeAlarm', armed.length);
     for (const [id, alarm] of alarms) {
+      if (id === PIPELINE_RAN.id) continue;
       expect(alarm.Properties.AlarmActions, id).toEqual([{ Ref: topicId }]);
       expect(alarm.Properties.OKActions, id).toEqual([{ Ref: topicId }]);
-      expect(alarm.Properties.AlarmName, id).toBeUndefined();
+      // CDK names composite alarms itself, from the stack's own path: stages never collide.
+      if (ALARMS.find((a) => a.id === id)?.armedBy) {
+        expect(alarm.Properties.AlarmName, id).toMatch(/^Pricestream[A-Za-z0-9]*armed/);
+      } else {
+        expect(alarm.Properties.AlarmName, id).toBeUndefined();
+      }
     }
     template.hasOutput('AlarmTopicArn', { Value: { Ref: topicId } });
   });
@@ -83,13 +107,22 @@ describe('alarms', () => {
     }
   });
 
-  it('fire when no rows are written for 10 minutes, missing data breaching', () => {
-    expect(alarms.get('no-rows-batch')?.Properties).toMatchObject({
+  it('fire when no rows are written for 10 minutes, missing data breaching, but only once the pipeline has run', () => {
+    const definition = ALARMS.find((a) => a.id === 'no-rows-batch');
+    const [conditionId, metricAlarm] = condition(template, definition?.title ?? '');
+    const [ranId, ran] = Object.entries(template.findResources('AWS::CloudWatch::Alarm')).find(
+      ([, a]) => String(a.Properties.AlarmDescription).startsWith(`${PIPELINE_RAN.title}. `),
+    ) as [string, Alarm];
+
+    expect(metricAlarm.Properties).toMatchObject({
       Threshold: 1,
       ComparisonOperator: 'LessThanThreshold',
       TreatMissingData: 'breaching',
     });
-    expect(watched(alarms.get('no-rows-batch'))).toEqual({
+    // The condition alone notifies nobody: right after a deploy it sees only missing data.
+    expect(metricAlarm.Properties.AlarmActions).toBeUndefined();
+    expect(metricAlarm.Properties.OKActions).toBeUndefined();
+    expect(watched(metricAlarm)).toEqual({
       Namespace: 'Pricestream',
       MetricName: 'RecordsWritten',
       Dimensions: [
@@ -98,6 +131,35 @@ describe('alarms', () => {
       ],
       Stat: 'Sum',
       Period: 600,
+    });
+    // "Has run": fetch-prices attempted a fetch in any of the last 24 hours; nobody notified.
+    expect(ran.Properties).toMatchObject({
+      Threshold: 0,
+      ComparisonOperator: 'GreaterThanThreshold',
+      EvaluationPeriods: 24,
+      DatapointsToAlarm: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(ran.Properties.AlarmActions).toBeUndefined();
+    expect(watched(ran)).toEqual({
+      Namespace: 'Pricestream',
+      MetricName: 'FetchesAttempted',
+      Dimensions: [{ Name: 'service', Value: 'fetch-prices' }],
+      Stat: 'Sum',
+      Period: 3600,
+    });
+    // What notifies: both in ALARM.
+    expect(alarms.get('no-rows-batch')?.Properties.AlarmRule).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          '(ALARM("',
+          { 'Fn::GetAtt': [conditionId, 'Arn'] },
+          '") AND ALARM("',
+          { 'Fn::GetAtt': [ranId, 'Arn'] },
+          '"))',
+        ],
+      ],
     });
   });
 
@@ -136,8 +198,11 @@ describe('alarms', () => {
         .DashboardBody,
     );
     expect(body).toContain('\\"type\\":\\"alarm\\"');
-    for (const id of Object.keys(template.findResources('AWS::CloudWatch::Alarm'))) {
-      expect(body).toContain(id);
-    }
+    const notifying = Object.entries({
+      ...template.findResources('AWS::CloudWatch::Alarm'),
+      ...template.findResources('AWS::CloudWatch::CompositeAlarm'),
+    }).filter(([, a]) => a.Properties.AlarmActions !== undefined);
+    expect(notifying).toHaveLength(ALARMS.length);
+    for (const [id] of notifying) expect(body).toContain(id);
   });
 });

@@ -5,10 +5,12 @@ import {
   type AppMetric,
   type AwsMetric,
   allWidgets,
+  DASHBOARD,
   type MetricWidget,
 } from '../../cdk/dashboard/definition.ts';
 import {
   actionsOf,
+  EXTERNAL,
   environmentOf,
   projectFunctions,
   resource,
@@ -17,13 +19,17 @@ import {
 } from './synth.ts';
 
 interface BodyWidget {
-  type: 'metric' | 'text';
+  type: 'metric' | 'text' | 'custom' | 'log' | 'alarm';
   width: number;
   properties: {
     title?: string;
     view?: string;
     markdown?: string;
     metrics?: Array<Array<string | Record<string, unknown>>>;
+    endpoint?: string;
+    params?: Record<string, unknown>;
+    updateOn?: Record<string, boolean>;
+    query?: string;
   };
 }
 
@@ -159,23 +165,56 @@ describe('CloudWatch dashboard', () => {
     ]);
   });
 
-  it('turns each SQL widget into a note naming its query and the local dashboard', () => {
+  it('draws every widget: its only text is the section titles', () => {
     const { widgets } = dashboardBody(synth());
-    const notes = widgets.filter((w) => w.type === 'text').map((w) => w.properties.markdown ?? '');
+    const sections = DASHBOARD.sections.map((section) => `## ${section.title}`);
+
+    const texts = widgets.filter((w) => w.type === 'text').map((w) => w.properties.markdown);
+    expect(texts).toEqual(sections);
+    expect(widgets.filter((w) => w.type !== 'text')).toHaveLength(
+      allWidgets().filter((w) => w.kind !== 'metric' || w.onlyWhen !== 'timestream').length,
+    );
+  });
+
+  it('serves each SQL widget as a custom widget of the reports function, given only the widget id, or as a Logs Insights query', () => {
+    const template = synth();
+    const { widgets } = dashboardBody(template);
+    const [reportsId] = projectFunctions(template).get('reports') ?? [];
 
     for (const widget of allWidgets()) {
       if (widget.kind !== 'data') continue;
-      const note = notes.find((n) => n.startsWith(`### ${widget.title}\n`));
-      expect(note, widget.id).toBeDefined();
-      expect(note).toContain(`sql/${widget.query}`);
-      expect(note).toContain('http://127.0.0.1:3000');
+      const found = widgets.filter((w) => w.properties.title === widget.title);
+      expect(found, widget.id).toHaveLength(1);
+      const body = found[0] as BodyWidget;
+      expect(body.width, widget.id).toBe(widget.width);
+      if (widget.cloudwatch) {
+        expect(body.type, widget.id).toBe('log');
+        expect(body.properties.view).toBe('timeSeries');
+        const groups = widget.cloudwatch.logsInsights.services.map((service) => {
+          const [fnId] = projectFunctions(template).get(service) ?? [];
+          const fn = template.toJSON().Resources[fnId as string];
+          return `@@${fn.Properties.LoggingConfig.LogGroup.Ref}@@`;
+        });
+        expect(body.properties.query).toBe(
+          `${groups.map((g) => `SOURCE '${g}'`).join(' | ')} | ${widget.cloudwatch.logsInsights.query.join('\n| ')}`,
+        );
+        continue;
+      }
+      expect(body).toMatchObject({
+        type: 'custom',
+        properties: {
+          endpoint: `@@${reportsId}.Arn@@`,
+          params: { widget: widget.id },
+          updateOn: { refresh: true, resize: true, timeRange: true },
+        },
+      });
     }
   });
 
   it('shows the Timestream widget only when the mirror is on', () => {
     const title = 'Timestream mirror (EMF)';
     const off = dashboardBody(synth()).widgets.map((w) => w.properties.title);
-    const on = dashboardBody(synth({ timestream: { enabled: true } })).widgets.map(
+    const on = dashboardBody(synth({ ...EXTERNAL, timestream: { enabled: true } })).widgets.map(
       (w) => w.properties.title,
     );
 
@@ -195,6 +234,7 @@ describe('Timestream mirror', () => {
 
   it('when on, names the table to the realtime consumer and lets it write there only', () => {
     const template = synth({
+      ...EXTERNAL,
       timestream: {
         enabled: true,
         databaseName: 'prices_db',

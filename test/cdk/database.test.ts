@@ -150,7 +150,7 @@ describe('database.mode=aurora: the pipeline stack', () => {
         NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
       });
       expect(JSON.stringify(env.DATABASE_HOST)).toMatch(
-        /Fn::GetStackOutput.*Pricestream-Data.*Proxy.*Endpoint/,
+        /^\{"Fn::ImportValue":"Pricestream-Data:ExportsOutputFnGetAttDatabaseProxy.*Endpoint/,
       );
       expect(env).not.toHaveProperty('DATABASE_URL');
       expect(env).not.toHaveProperty('DATABASE_SECRET_ARN');
@@ -158,7 +158,10 @@ describe('database.mode=aurora: the pipeline stack', () => {
         [s.Action].flat().includes('rds-db:connect'),
       );
       expect(connect).toHaveLength(1);
-      expect(JSON.stringify(connect[0]?.Resource)).toMatch(/:dbuser:.*\/pricestream_admin/);
+      // The finished ARN, built and exported by the data stack.
+      expect(connect[0]?.Resource).toEqual({
+        'Fn::ImportValue': 'Pricestream-Data:ProxyConnectArn',
+      });
       expect(actionsOf(template, fnId).filter((a) => a.startsWith('secretsmanager:'))).toEqual([]);
     }
   });
@@ -179,9 +182,11 @@ describe('database.proxy=false: straight to Aurora with IAM authentication', () 
       const env = environmentOf(fn);
       expect(env).toMatchObject({ DATABASE_AUTH: 'iam', DATABASE_USER: 'pricestream_app' });
       expect(JSON.stringify(env.DATABASE_HOST)).toMatch(
-        /Fn::GetStackOutput.*Pricestream-Data.*Endpoint/,
+        /^\{"Fn::ImportValue":"Pricestream-Data:ExportsOutput.*Endpoint/,
       );
-      expect(JSON.stringify(statementsOf(pipeline, fnId))).toMatch(/:dbuser:.*\/pricestream_app/);
+      expect(JSON.stringify(statementsOf(pipeline, fnId))).toContain(
+        '{"Fn::ImportValue":"Pricestream-Data:AppConnectArn"}',
+      );
     }
   });
 
@@ -190,7 +195,7 @@ describe('database.proxy=false: straight to Aurora with IAM authentication', () 
 
     expect(environmentOf(fn)).toMatchObject({ DATABASE_APP_USER: 'pricestream_app' });
     expect(JSON.stringify(environmentOf(fn).DATABASE_SECRET_ARN)).toMatch(
-      /Fn::GetStackOutput.*Pricestream-Data/,
+      /^\{"Fn::ImportValue":"Pricestream-Data:ExportsOutputRefDatabaseSecret/,
     );
     expect(environmentOf(fn)).not.toHaveProperty('DATABASE_AUTH');
     expect(
@@ -246,6 +251,34 @@ describe('database.mode=external', () => {
     }
     const [, fetch] = resource(pipeline, 'AWS::Lambda::Function', 'FetchPrices');
     expect(fetch.Properties.VpcConfig).toBeUndefined();
+  });
+
+  it('with a customer managed key, lets each database function decrypt the secret through Secrets Manager only', () => {
+    const key = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+    const pipeline = synth({ ...EXTERNAL, databaseSecretKmsKeyArn: key });
+
+    for (const id of [...DATABASE_FUNCTIONS, 'Reports']) {
+      const [fnId] = resource(pipeline, 'AWS::Lambda::Function', id);
+      const decrypt = statementsOf(pipeline, fnId).filter((s) =>
+        [s.Action].flat().includes('kms:Decrypt'),
+      );
+      expect(decrypt, id).toEqual([
+        {
+          Effect: 'Allow',
+          Action: 'kms:Decrypt',
+          Resource: key,
+          Condition: {
+            StringEquals: {
+              'kms:ViaService': {
+                'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']],
+              },
+            },
+          },
+        },
+      ]);
+    }
+    const [plainId] = resource(synth(EXTERNAL), 'AWS::Lambda::Function', 'RealtimeConsumer');
+    expect(actionsOf(synth(EXTERNAL), plainId)).not.toContain('kms:Decrypt');
   });
 
   it('on LocalStack, gives the compose PostgreSQL URL without TLS', () => {

@@ -2,10 +2,17 @@ import { describe, expect, it } from 'vitest';
 import { LAMBDA_NODE_RUNTIME } from '../../cdk/node-version.ts';
 import { environmentOf, projectFunctions, synth } from './synth.ts';
 
-const SERVICES = ['batch-consumer', 'fetch-prices', 'migrate', 'realtime-consumer', 'rollup'];
+const SERVICES = [
+  'batch-consumer',
+  'fetch-prices',
+  'migrate',
+  'realtime-consumer',
+  'reports',
+  'rollup',
+];
 
 describe('project functions', () => {
-  it('are the five handlers, on Node.js 24, arm64, ESM bundles', () => {
+  it('are the six handlers, on Node.js 24, arm64, ESM bundles', () => {
     const template = synth();
     const functions = projectFunctions(template);
 

@@ -70,7 +70,8 @@ describe('migrations custom resource', () => {
     expect(environmentOf(framework)).toMatchObject({
       USER_ON_EVENT_FUNCTION_ARN: { 'Fn::GetAtt': [migrateId, 'Arn'] },
     });
-    expect(migrate.Properties.Timeout).toBe(300);
+    // Room to wait for a database that is not serving yet (the Provider waits 15 minutes).
+    expect(migrate.Properties.Timeout).toBe(600);
   });
 
   it('gets a new MigrationsHash when an SQL file changes', async () => {

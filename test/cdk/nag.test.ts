@@ -11,7 +11,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { describe, expect, it } from 'vitest';
 import { addPricestreamStacks } from '../../cdk/app-stacks.ts';
 import { parseConfig } from '../../cdk/config.ts';
-import { EXTERNAL, FEATURE_FLAGS, LOCALSTACK } from './synth.ts';
+import { EXTERNAL, EXTERNAL_IN_VPC, FEATURE_FLAGS, LOCALSTACK } from './synth.ts';
 
 interface Report {
   pluginReports: Array<{
@@ -55,9 +55,10 @@ describe('cdk-nag AwsSolutions', () => {
     ['an external database', EXTERNAL],
     ['LocalStack', LOCALSTACK],
     [
-      'enhanced fan-out and the Timestream mirror',
-      { realtime: { enhancedFanOut: true }, timestream: { enabled: true } },
+      'enhanced fan-out and the Timestream mirror (external database)',
+      { ...EXTERNAL, realtime: { enhancedFanOut: true }, timestream: { enabled: true } },
     ],
+    ['an external database in a VPC, its secret under a customer managed key', EXTERNAL_IN_VPC],
   ])('finds nothing unacknowledged: %s', (_name, raw) => {
     expect(findings(raw)).toEqual([]);
   });

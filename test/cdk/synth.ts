@@ -31,6 +31,19 @@ export interface SynthesizedApp {
 /** An external database given as a secret: no stateful stack. */
 export const EXTERNAL = { database: { mode: 'external' }, databaseSecretArn: SECRET_ARN };
 
+/** An external database in the given VPC, its secret under a customer managed key. */
+export const EXTERNAL_IN_VPC = {
+  ...EXTERNAL,
+  databaseSecretKmsKeyArn:
+    'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  database: {
+    mode: 'external',
+    vpcId: 'vpc-0123456789abcdef0',
+    subnetIds: ['subnet-0123456789abcdef0', 'subnet-0123456789abcdef1'],
+    securityGroupIds: ['sg-0123456789abcdef0'],
+  },
+};
+
 /** The LocalStack flavour: external, the compose network's PostgreSQL URL, no TLS. */
 export const LOCALSTACK = {
   deployTarget: 'localstack',

@@ -48,7 +48,7 @@ describe('npm run compare', () => {
       'perMinute',
       'completeness',
     ]);
-    expect(report.version).toBe(1);
+    expect(report.version).toBe(2);
     expect(report.window.seconds).toBe(300);
     for (const consumer of ['realtime', 'batch']) {
       expect(Object.keys(report.consumers[consumer])).toEqual([

@@ -1,6 +1,11 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CompareReport, compareConsumers } from '../../scripts/report/compare.ts';
+import {
+  type CompareReport,
+  compareConsumers,
+  type ReportSettings,
+} from '../../lambdas/shared/compare-report.ts';
+import { DEFAULT_SINCE } from '../../lambdas/shared/report-window.ts';
 import { baseMinute, insertRows, knownRows, MINUTE, SECOND } from '../support/compare-rows.ts';
 import { migratedDatabase } from '../support/migrated-db.ts';
 
@@ -11,6 +16,9 @@ import { migratedDatabase } from '../support/migrated-db.ts';
  * on when the test runs.
  */
 
+/** The stack's defaults: realtime in flight for 3 s, batch for 18 s (15 s window + poll + write). */
+const SETTINGS: ReportSettings = { batchingWindowSeconds: { realtime: 0, batch: 15 } };
+
 let pool: pg.Pool;
 let base: Date;
 let report: CompareReport;
@@ -19,10 +27,11 @@ beforeAll(async () => {
   ({ pool } = await migratedDatabase('compare'));
   base = await baseMinute(pool);
   await insertRows(pool, base, knownRows());
-  report = await compareConsumers(pool, {
-    since: { at: base },
-    until: { at: new Date(base.getTime() + 5 * MINUTE) },
-  });
+  report = await compareConsumers(
+    pool,
+    { since: { at: base }, until: { at: new Date(base.getTime() + 5 * MINUTE) } },
+    SETTINGS,
+  );
 });
 afterAll(async () => {
   await pool.end();
@@ -34,6 +43,7 @@ describe('compare over rows with known timings', () => {
       since: base.toISOString(),
       until: new Date(base.getTime() + 5 * MINUTE).toISOString(),
       seconds: 300,
+      fitted: false,
     });
     expect(report.percentiles).toBe('percentile_cont');
   });
@@ -76,9 +86,11 @@ describe('compare over rows with known timings', () => {
     });
   });
 
-  it('gives throughput per minute of the window and the last write', () => {
-    expect(report.consumers.realtime.throughputPerMinute).toBe(2);
-    expect(report.consumers.batch.throughputPerMinute).toBe(2);
+  it('gives throughput over the time the producer was fetching, and the last write', () => {
+    // realtime: 10 fetches 19.9 s apart over 179.1 s, each standing for one interval: 10 in 199 s.
+    expect(report.consumers.realtime.throughputPerMinute).toBe(3.015);
+    // batch: two bursts (rows fetched within a second are one fetch) 59 s apart: 10 in 118 s.
+    expect(report.consumers.batch.throughputPerMinute).toBe(5.085);
     expect(report.consumers.realtime.lastWriteAt).toBe(
       new Date(base.getTime() + 200 * SECOND).toISOString(),
     );
@@ -160,8 +172,8 @@ describe('compare over rows with known timings', () => {
       events: 12,
       // e9 reached batch only after the window: late, not missing.
       missingFrom: {
-        realtime: { count: 2, recent: 0, examples: ['b1', 'b2'] },
-        batch: { count: 1, recent: 0, examples: ['e10'] },
+        realtime: { count: 2, inFlight: 0, inFlightSeconds: 3, examples: ['b1', 'b2'] },
+        batch: { count: 1, inFlight: 0, inFlightSeconds: 18, examples: ['e10'] },
       },
       duplicateRows: { realtime: 0, batch: 0 },
     });
@@ -169,7 +181,7 @@ describe('compare over rows with known timings', () => {
 });
 
 describe('compare near now', () => {
-  it('resolves durations against the database clock and flags missing events that may be in flight', async () => {
+  it('resolves durations against the database clock and tells events in flight from missing ones', async () => {
     const { pool: fresh } = await migratedDatabase('compare_recent');
     try {
       const { rows } = await fresh.query<{ now: Date }>('SELECT now() AS now');
@@ -180,10 +192,11 @@ describe('compare near now', () => {
         { consumer: 'realtime', eventId: 'fresh', processedAt: -5 * SECOND, parts: [1, 1, 1] },
       ]);
 
-      const recent = await compareConsumers(fresh, {
-        since: { ago: 5 * MINUTE },
-        until: { ago: 0 },
-      });
+      const recent = await compareConsumers(
+        fresh,
+        { since: { ago: 5 * MINUTE }, until: { ago: 0 } },
+        SETTINGS,
+      );
 
       expect(recent.consumers.realtime.records).toBe(2);
       expect(recent.consumers.batch).toMatchObject({
@@ -194,10 +207,12 @@ describe('compare near now', () => {
         freshnessSeconds: null,
         latest: [],
       });
+      // 'fresh' reached Kinesis 5 s ago, within batch's 18 s: on its way, not missing.
       expect(recent.completeness.missingFrom.batch).toEqual({
-        count: 2,
-        recent: 1,
-        examples: ['settled', 'fresh'],
+        count: 1,
+        inFlight: 1,
+        inFlightSeconds: 18,
+        examples: ['settled'],
       });
       expect(Date.parse(recent.window.until) - Date.parse(recent.window.since)).toBe(5 * MINUTE);
       expect(Date.parse(recent.window.until)).toBe(Date.parse(recent.generatedAt));
@@ -224,12 +239,79 @@ describe('compare duplicate count', () => {
         { consumer: 'realtime', eventId: 'dup', processedAt: -40 * SECOND, parts: [1, 1, 1] },
       ]);
 
-      const dups = await compareConsumers(loose, { since: { ago: MINUTE }, until: { ago: 0 } });
+      const dups = await compareConsumers(
+        loose,
+        { since: { ago: MINUTE }, until: { ago: 0 } },
+        SETTINGS,
+      );
 
       expect(dups.completeness.duplicateRows).toEqual({ realtime: 0, batch: 2 });
       expect(dups.completeness.events).toBe(1);
     } finally {
       await loose.end();
+    }
+  });
+});
+
+describe('compare a minute after start, with the default range', () => {
+  it('fits the window to the data, counts rates over the fetching time, and the open batch window as in flight', async () => {
+    const { pool: fresh } = await migratedDatabase('compare_newcomer');
+    try {
+      const { rows } = await fresh.query<{ now: Date }>('SELECT now() AS now');
+      const now = rows[0]?.now as Date;
+      // One record every 2 s for the last minute (30 a minute): realtime wrote each 100 ms
+      // after its fetch; batch wrote those fetched up to 20 s ago, 15 s after each fetch.
+      const fetched = (i: number) => -59 * SECOND + 2 * i * SECOND;
+      const events = Array.from({ length: 30 }, (_, i) => i);
+      await insertRows(fresh, now, [
+        ...events.map((i) => ({
+          consumer: 'realtime' as const,
+          eventId: `n${i}`,
+          processedAt: fetched(i) + 100,
+          parts: [1, 49, 50] as const,
+        })),
+        ...events
+          .filter((i) => fetched(i) <= -20 * SECOND)
+          .map((i) => ({
+            consumer: 'batch' as const,
+            eventId: `n${i}`,
+            processedAt: fetched(i) + 15 * SECOND,
+            parts: [1, 14_949, 50] as const,
+          })),
+      ]);
+
+      const newcomer = await compareConsumers(
+        fresh,
+        { since: DEFAULT_SINCE, until: { ago: 0 } },
+        SETTINGS,
+      );
+
+      // The window starts on the first row's minute, not an hour (or 5 minutes) back.
+      const firstRow = now.getTime() - 59 * SECOND + 100;
+      expect(newcomer.window.fitted).toBe(true);
+      expect(Date.parse(newcomer.window.since)).toBe(Math.floor(firstRow / MINUTE) * MINUTE);
+      // 30 a minute for both, whatever the window's length.
+      expect(newcomer.consumers.realtime.throughputPerMinute).toBe(30);
+      expect(newcomer.consumers.batch.throughputPerMinute).toBe(30);
+      // Fetched 1-17 s ago: within batch's 18 s, in flight; the one fetched 19 s ago is missing.
+      expect(newcomer.consumers.batch.records).toBe(20);
+      expect(newcomer.completeness.missingFrom.batch).toMatchObject({
+        count: 1,
+        inFlight: 9,
+        examples: ['n20'],
+      });
+      expect(newcomer.completeness.missingFrom.realtime).toMatchObject({ count: 0, inFlight: 0 });
+
+      // The default start with an end in the past: the first row before that end.
+      const earlier = await compareConsumers(
+        fresh,
+        { since: DEFAULT_SINCE, until: { at: new Date(now.getTime() - 30 * SECOND) } },
+        SETTINGS,
+      );
+      expect(earlier.window.since).toBe(newcomer.window.since);
+      expect(earlier.consumers.realtime.records).toBe(15);
+    } finally {
+      await fresh.end();
     }
   });
 });

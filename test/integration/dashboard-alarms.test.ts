@@ -70,7 +70,24 @@ afterAll(async () => {
 });
 
 describe('local alarm states', () => {
-  it('fires "no rows" for a consumer with no data at all (missing data breaches), not for one that wrote', () => {
+  it('stays quiet before the pipeline has run: no data at all, right after a deploy, fires nothing', async () => {
+    const { pool: fresh } = await migratedDatabase('alarms_fresh');
+    try {
+      await ensureMetricStore(fresh);
+      const quiet = await alarmStates(fresh, NS, AT);
+
+      expect(quiet.filter((s) => s.state === 'ALARM').map((s) => s.id)).toEqual([]);
+      // The "no rows" condition alone breaches (missing data); what arms it has not happened.
+      expect(quiet.find((s) => s.id === 'no-rows-batch')).toMatchObject({
+        value: null,
+        state: 'OK',
+      });
+    } finally {
+      await fresh.end();
+    }
+  });
+
+  it('fires "no rows" for a consumer with no data at all (missing data breaches) once fetch-prices has run, not for one that wrote', () => {
     expect(states.get('no-rows-batch')).toMatchObject({ state: 'ALARM', value: null });
     expect(states.get('no-rows-realtime')).toMatchObject({
       state: 'OK',

@@ -7,7 +7,6 @@
  * (how IAM tokens and rotated secrets reach pg).
  */
 import { rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { CloudFormationCustomResourceCreateEvent } from 'aws-lambda';
@@ -26,21 +25,13 @@ import {
   type PostgresService,
   startEmbeddedPostgres,
 } from '../../local/services/postgres.ts';
+import { freePort } from '../support/free-port.ts';
 import { makeTestCertificates, type TestCertificates } from '../support/test-ca.ts';
 
 let certificates: TestCertificates;
 let postgres: PostgresService;
 let port: number;
 let dataDir: string;
-
-/** A port the OS says is free on loopback, so parallel runs do not collide. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port: free } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return free;
-}
 
 beforeAll(async () => {
   certificates = makeTestCertificates();
@@ -134,9 +125,10 @@ describe('TLS to PostgreSQL with verify-full', () => {
       DATABASE_SSL_CA_FILE: certificates.caFile,
     });
     try {
-      const result = await migrate({
-        RequestType: 'Create',
-      } as CloudFormationCustomResourceCreateEvent);
+      const result = await migrate(
+        { RequestType: 'Create' } as CloudFormationCustomResourceCreateEvent,
+        { getRemainingTimeInMillis: () => 600_000 },
+      );
 
       expect(result).toMatchObject({ PhysicalResourceId: 'pricestream-migrations' });
       expect(await sslInUse(databaseSettingFromEnv())).toBe(true);

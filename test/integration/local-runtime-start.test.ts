@@ -3,7 +3,6 @@
  * starts listening a little later, Kinesis answering "rate exceeded" (as
  * kinesis-local does under load), and one that never comes.
  */
-import net from 'node:net';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { startLocalRuntime } from '../../local/runtime.ts';
 import type { Notice } from '../../local/shared/runtime-events.ts';
@@ -17,6 +16,7 @@ import {
   waitFor,
 } from '../fixtures/local/harness.ts';
 import { startKinesisFaultProxy } from '../support/kinesis-fault-proxy.ts';
+import { lateRelay as lateRelayOf } from '../support/late-relay.ts';
 
 let run: FixtureRun | undefined;
 const cleanups: Array<() => Promise<void>> = [];
@@ -26,30 +26,10 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-/** A free loopback port, and a TCP relay to `target` that starts listening on it when asked. */
 async function lateRelay(target: URL) {
-  const probe = net.createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as net.AddressInfo).port;
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  const sockets = new Set<net.Socket>();
-  const relay = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port), target.hostname);
-    for (const s of [client, upstream]) {
-      sockets.add(s);
-      s.on('error', () => {});
-      s.on('close', () => sockets.delete(s));
-    }
-    client.pipe(upstream).pipe(client);
-  });
-  cleanups.push(async () => {
-    for (const s of sockets) s.destroy();
-    await new Promise<void>((resolve) => relay.close(() => resolve()));
-  });
-  return {
-    port,
-    open: () => new Promise<void>((resolve) => relay.listen(port, '127.0.0.1', resolve)),
-  };
+  const relay = await lateRelayOf(target);
+  cleanups.push(() => relay.close());
+  return relay;
 }
 
 const noticesOf = (list: Notice[]) => list.map((n) => n.message);

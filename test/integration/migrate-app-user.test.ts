@@ -19,7 +19,9 @@ async function runMigrate(env: Record<string, string>): Promise<unknown> {
   const saved = { ...process.env };
   Object.assign(process.env, env);
   try {
-    return await migrate({ RequestType: 'Create' } as CloudFormationCustomResourceCreateEvent);
+    return await migrate({ RequestType: 'Create' } as CloudFormationCustomResourceCreateEvent, {
+      getRemainingTimeInMillis: () => 600_000,
+    });
   } finally {
     process.env = saved;
   }
@@ -54,6 +56,41 @@ describe('migrate with DATABASE_APP_USER', () => {
     );
     expect(rows).toEqual([
       { login: true, iam: true, prices: true, state: true, migrations: false },
+    ]);
+  });
+});
+
+describe('migrate with DATABASE_READER_USER', () => {
+  it('creates the reports function’s role: rds_iam, SELECT on silver, gold and the views, read-only sessions', async () => {
+    const { url, pool } = await freshDatabase('reader');
+    created.push(pool);
+    const role = `pricestream_reader_${randomBytes(3).toString('hex')}`;
+    await pool.query(
+      "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'rds_iam') THEN CREATE ROLE rds_iam; END IF; END $$",
+    );
+
+    await runMigrate({ DATABASE_URL: url, DATABASE_SSL: 'disable', DATABASE_READER_USER: role });
+    await runMigrate({ DATABASE_URL: url, DATABASE_SSL: 'disable', DATABASE_READER_USER: role });
+
+    const { rows } = await pool.query(
+      `SELECT pg_has_role(r.rolname, 'rds_iam', 'MEMBER') AS iam,
+              has_table_privilege(r.rolname, 'silver.prices', 'SELECT') AS read_silver,
+              has_table_privilege(r.rolname, 'silver.prices', 'INSERT') AS write_silver,
+              has_table_privilege(r.rolname, 'public.gold_hourly_metrics', 'SELECT') AS read_view,
+              has_table_privilege(r.rolname, 'gold.prices_1h', 'DELETE') AS write_gold,
+              r.rolconfig AS config
+         FROM pg_roles r WHERE r.rolname = $1`,
+      [role],
+    );
+    expect(rows).toEqual([
+      {
+        iam: true,
+        read_silver: true,
+        write_silver: false,
+        read_view: true,
+        write_gold: false,
+        config: ['default_transaction_read_only=on'],
+      },
     ]);
   });
 });

@@ -77,8 +77,8 @@ describe('npm run report', () => {
     expect(data.throughput.points).toHaveLength(5);
     // 12 events in the window: realtime lacks b1 and b2, batch lacks e10.
     expect(data.completeness).toEqual([
-      { label: 'realtime', written: 10, expected: 12 },
-      { label: 'batch', written: 11, expected: 12 },
+      { label: 'realtime', written: 10, expected: 12, inFlight: 0 },
+      { label: 'batch', written: 11, expected: 12, inFlight: 0 },
     ]);
   });
 

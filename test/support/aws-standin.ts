@@ -1,9 +1,12 @@
 /**
- * A loopback stand-in for the two AWS APIs `npm run redrive -- --aws` calls,
- * speaking their wire formats: S3 (path-style ListObjectsV2, GetObject,
- * Get/PutObjectTagging; XML) and Lambda's synchronous Invoke. Invocations go
- * to the handlers the test registers, which are the functions' real code.
- * Nothing else of AWS can run here.
+ * A loopback stand-in for the AWS APIs the operator commands call, speaking
+ * their wire formats: S3 (path-style ListObjectsV2, GetObject,
+ * Get/PutObjectTagging; XML) and Lambda's synchronous Invoke for `npm run
+ * redrive -- --aws`; CloudFormation's DescribeStacks (the query protocol:
+ * a form-encoded POST, an XML answer, ValidationError for a stack that does
+ * not exist) for `npm run compare -- --aws`. Invocations go to the handlers
+ * the test registers, which are the functions' real code. Nothing else of
+ * AWS can run here.
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,6 +27,9 @@ export async function startAwsStandIn() {
   const buckets = new Map<string, Map<string, StoredObject>>();
   const functions = new Map<string, InvokeHandler>();
   const invocations: string[] = [];
+  const stacks = new Map<string, Record<string, string>>();
+  /** Every Invoke's payload, in order. */
+  const payloads: unknown[] = [];
 
   const server = http.createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -31,10 +37,16 @@ export async function startAwsStandIn() {
     const body = Buffer.concat(chunks).toString('utf8');
     const url = new URL(req.url ?? '/', 'http://stand-in');
 
+    if (req.method === 'POST' && url.pathname === '/' && body.startsWith('Action=')) {
+      describeStacks(new URLSearchParams(body), res);
+      return;
+    }
+
     const invoke = /^\/2015-03-31\/functions\/([^/]+)\/invocations$/.exec(url.pathname);
     if (invoke && req.method === 'POST') {
       const name = decodeURIComponent(invoke[1] as string);
       invocations.push(name);
+      payloads.push(JSON.parse(body));
       const handler = functions.get(name);
       if (!handler) {
         res
@@ -117,6 +129,38 @@ export async function startAwsStandIn() {
     }
     res.writeHead(200, { 'content-type': 'application/json' }).end(object.body);
   });
+  const CFN = 'http://cloudformation.amazonaws.com/doc/2010-05-15/';
+  function describeStacks(form: URLSearchParams, res: http.ServerResponse) {
+    const name = form.get('StackName') ?? '';
+    const outputs = stacks.get(name);
+    if (form.get('Action') !== 'DescribeStacks' || outputs === undefined) {
+      const message =
+        outputs === undefined
+          ? `Stack with id ${name} does not exist`
+          : `${form.get('Action')} is not served here`;
+      res.writeHead(400, { 'content-type': 'text/xml' }).end(
+        xml(`<ErrorResponse xmlns="${CFN}"><Error><Type>Sender</Type><Code>ValidationError</Code>
+          <Message>${xmlText(message)}</Message></Error><RequestId>0</RequestId></ErrorResponse>`),
+      );
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'text/xml' }).end(
+      xml(`<DescribeStacksResponse xmlns="${CFN}"><DescribeStacksResult><Stacks><member>
+        <StackName>${xmlText(name)}</StackName>
+        <StackId>arn:aws:cloudformation:us-east-1:123456789012:stack/${xmlText(name)}/0</StackId>
+        <CreationTime>2026-01-01T00:00:00.000Z</CreationTime>
+        <StackStatus>CREATE_COMPLETE</StackStatus>
+        <Outputs>${Object.entries(outputs)
+          .map(
+            ([key, value]) =>
+              `<member><OutputKey>${xmlText(key)}</OutputKey><OutputValue>${xmlText(value)}</OutputValue></member>`,
+          )
+          .join('')}</Outputs>
+      </member></Stacks></DescribeStacksResult>
+      <ResponseMetadata><RequestId>0</RequestId></ResponseMetadata></DescribeStacksResponse>`),
+    );
+  }
+
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -124,6 +168,11 @@ export async function startAwsStandIn() {
     endpoint,
     /** Function names (as invoked: name or ARN) of every Invoke, in order. */
     invocations,
+    payloads,
+    /** A deployed stack and its outputs, for DescribeStacks. */
+    putStack(name: string, outputs: Record<string, string>) {
+      stacks.set(name, outputs);
+    },
     putObject(bucket: string, key: string, body: string, tags: StoredObject['tags'] = []) {
       if (!buckets.has(bucket)) buckets.set(bucket, new Map());
       buckets.get(bucket)?.set(key, { body, tags });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { CompareReport, ConsumerReport } from '../../scripts/report/compare.ts';
+import type { CompareReport, ConsumerReport } from '../../lambdas/shared/compare-report.ts';
 import {
   formatMs,
   formatPrice,
@@ -32,7 +32,7 @@ const realtime: ConsumerReport = {
 };
 const empty: ConsumerReport = {
   records: 0,
-  throughputPerMinute: 0,
+  throughputPerMinute: null,
   lastWriteAt: null,
   freshnessSeconds: null,
   latencyMs: null,
@@ -42,12 +42,13 @@ const empty: ConsumerReport = {
 
 /** Two hours, a batch consumer that wrote nothing, wide prices and long ids: the worst case for width. */
 const report: CompareReport = {
-  version: 1,
+  version: 2,
   generatedAt: '2026-05-01T12:00:00.000Z',
   window: {
     since: new Date(since).toISOString(),
     until: '2026-05-01T12:00:00.000Z',
     seconds: 7200,
+    fitted: false,
   },
   percentiles: 'percentile_cont',
   consumers: { realtime, batch: empty },
@@ -71,10 +72,11 @@ const report: CompareReport = {
   completeness: {
     events: 3600,
     missingFrom: {
-      realtime: { count: 0, recent: 0, examples: [] },
+      realtime: { count: 0, inFlight: 0, inFlightSeconds: 3, examples: [] },
       batch: {
         count: 3600,
-        recent: 15,
+        inFlight: 15,
+        inFlightSeconds: 18,
         examples: [1, 2, 3, 4, 5].map((i) => `coinbase:BTC-USD:${'0'.repeat(20)}${i}`),
       },
     },
@@ -98,6 +100,10 @@ describe('renderReport', () => {
     expect(text).toContain('percentile_cont');
   });
 
+  it('gives throughput while fetching, - when there is none', () => {
+    expect(text).toMatch(/^ {2}throughput, records\/min while fetching +30\.0 +-$/m);
+  });
+
   it('notes a consumer without rows and shows its figures as -', () => {
     expect(text).toContain('Note: no batch rows in this window. Is the batch consumer running?');
     expect(text).toMatch(/^ {2}batch +0 +- +- +- +- +- +-$/m);
@@ -112,10 +118,13 @@ describe('renderReport', () => {
     expect(minuteRows.at(-1)).toMatch(/^ {2}11:59 /);
   });
 
-  it('flags missing events that may still be in flight and lists examples', () => {
+  it('tells events in flight from missing ones, in the section and the summary, and lists examples', () => {
+    expect(text).toContain('  missing from batch: 3,600\n');
     expect(text).toContain(
-      'missing from batch: 3,600 (15 written by realtime < 30 s ago: may be in flight)',
+      '  in flight to batch: 15 (reached Kinesis < 18 s ago: within its window and poll)',
     );
+    expect(text).toMatch(/^ {2}events missing +0 +3,600$/m);
+    expect(text).toMatch(/^ {2}events in flight +0 +15$/m);
     const id = (i: number) => `coinbase:BTC-USD:${'0'.repeat(20)}${i}`;
     expect(text).toContain(
       `    e.g. ${id(1)}, ${id(2)},\n         ${id(3)}, ${id(4)},\n         ${id(5)}\n`,

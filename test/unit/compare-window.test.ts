@@ -5,7 +5,7 @@ import {
   parseBound,
   resolveWindow,
   WindowError,
-} from '../../scripts/report/window.ts';
+} from '../../lambdas/shared/report-window.ts';
 
 describe('parseBound', () => {
   it.each([

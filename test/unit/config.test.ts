@@ -148,6 +148,48 @@ describe('schedules', () => {
   });
 });
 
+describe('network paths and keys', () => {
+  const KEY = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+  it('refuses the Timestream mirror in the Aurora stack’s isolated subnets, naming the fix', () => {
+    const error = configError(() => parseConfig({ timestream: { enabled: true } }));
+
+    expect(error.setting).toBe('timestream.enabled');
+    expect(error.message).toMatch(
+      /no route to Timestream \(no NAT gateway, no Timestream endpoint\)/,
+    );
+    expect(error.message).toMatch(
+      /turn the mirror off, or use database.mode=external with database.vpcId/,
+    );
+  });
+
+  it('takes the mirror with an external database (outside a VPC, or in one the operator routes)', () => {
+    const external = { database: { mode: 'external' }, databaseSecretArn: ARN };
+    expect(parseConfig({ ...external, timestream: { enabled: true } }).timestream.enabled).toBe(
+      true,
+    );
+  });
+
+  it('takes a customer managed KMS key for an external secret, and refuses an alias or a key without a secret', () => {
+    const external = { database: { mode: 'external' }, databaseSecretArn: ARN };
+    expect(parseConfig({ ...external, databaseSecretKmsKeyArn: KEY }).databaseSecretKmsKeyArn).toBe(
+      KEY,
+    );
+
+    const alias = configError(() =>
+      parseConfig({
+        ...external,
+        databaseSecretKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:alias/db',
+      }),
+    );
+    expect(alias.setting).toBe('databaseSecretKmsKeyArn');
+    expect(alias.message).toMatch(/an alias cannot be granted/);
+    expect(configError(() => parseConfig({ databaseSecretKmsKeyArn: KEY })).setting).toBe(
+      'databaseSecretKmsKeyArn',
+    );
+  });
+});
+
 describe('configFromContext', () => {
   it('reads the pricestream object and lets -c pricestream:<key> override one key', () => {
     const config = configFromContext(

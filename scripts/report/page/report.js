@@ -39,6 +39,12 @@ function seconds(ms) {
 const ticks = (format) => (_u, values) =>
   values.map((v) => (v === null || v === undefined ? '' : format(v)));
 
+// Times as npm run compare writes them: UTC, 24-hour, whatever the browser's zone and locale.
+const utcMinute = (seconds) => new Date(seconds * 1000).toISOString().slice(11, 16);
+const utcDateTime = (seconds) =>
+  new Date(seconds * 1000).toISOString().slice(0, 19).replace('T', ' ');
+const utcDate = (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Etc/UTC');
+
 function usd(value) {
   if (value === null || value === undefined) return '–';
   return `$${number(value < 0.01 ? 5 : value < 1 ? 4 : 2).format(value)}`;
@@ -333,6 +339,7 @@ function throughput() {
   const t = DATA.throughput;
   return {
     options: {
+      ...(t.x === 'time' ? { tzDate: utcDate } : {}),
       scales: {
         x: { time: t.x === 'time' },
         y: { range: (_u, _min, max) => [0, Math.max(1, (max ?? 1) * 1.15)] },
@@ -340,7 +347,12 @@ function throughput() {
       axes: [
         axis(
           t.x === 'time'
-            ? {}
+            ? {
+                label: 'minute (UTC)',
+                // Ticks on whole minutes only: a label per minute, never one repeated.
+                incrs: [60, 120, 300, 600, 900, 1800, 3600, 7200, 10_800, 21_600, 43_200, 86_400],
+                values: ticks(utcMinute),
+              }
             : {
                 label: 'seconds since the load started',
                 values: ticks((s) => number(0).format(s)),
@@ -349,7 +361,7 @@ function throughput() {
         axis({ label: 'records per minute', values: ticks((n) => number(0).format(n)) }),
       ],
       series: [
-        {},
+        t.x === 'time' ? { value: (_u, v) => (v == null ? '' : `${utcDateTime(v)} UTC`) } : {},
         ...t.series.map((s, i) => ({
           label: s.label,
           stroke: COLORS[i % COLORS.length],
@@ -384,7 +396,7 @@ function completeness() {
           grid: { show: false },
         }),
         axis({
-          label: 'records written of those sent',
+          label: 'written of the events sent (in flight apart)',
           values: ticks((p) => (p > 100 ? '' : `${number(0).format(p)} %`)),
         }),
       ],
@@ -403,7 +415,9 @@ function completeness() {
           bars.map((b, i) => ({
             x: i,
             y: share[i],
-            text: `${number(1).format(share[i])} % (${number(0).format(b.written)} of ${number(0).format(b.expected)})`,
+            text:
+              `${number(1).format(share[i])} % (${number(0).format(b.written)} of ${number(0).format(b.expected)})` +
+              (b.inFlight > 0 ? `, ${number(0).format(b.inFlight)} in flight` : ''),
           })),
         ),
       ],

@@ -9,7 +9,20 @@ export class WindowError extends Error {
   override name = 'WindowError';
 }
 
-export type Bound = { ago: number } | { at: Date };
+/**
+ * A window end: a duration before now, a time, or (the default start of
+ * every report) "the first row of the last `lookbackMs`": the window then
+ * fits the data there is, a minute after start as a day after.
+ */
+export type Bound = { ago: number } | { at: Date } | { firstRowWithin: number };
+
+/** How far back the default range looks for the first row: an hour. */
+export const DEFAULT_LOOKBACK_MS = 3_600_000;
+
+/** The default `--since` of `npm run compare` and `npm run report`, and of the reports function. */
+export const DEFAULT_SINCE: Bound = { firstRowWithin: DEFAULT_LOOKBACK_MS };
+
+export const DEFAULT_RANGE_HELP = 'from the first row of the last hour';
 
 export interface Window {
   since: Date;
@@ -48,9 +61,27 @@ export function parseBound(option: string, text: string): Bound {
   );
 }
 
-export function resolveWindow(now: Date, since: Bound, until: Bound): Window {
-  const at = (bound: Bound) => ('at' in bound ? bound.at : new Date(now.getTime() - bound.ago));
-  const window = { since: at(since), until: at(until) };
+/**
+ * The window for bounds read at `now` (the database's clock). A default
+ * start needs `firstRowAt`, the first row in its lookback before the end
+ * (undefined when there is none: the whole lookback); it starts on that row's
+ * minute.
+ */
+export function resolveWindow(
+  now: Date,
+  since: Bound,
+  until: Bound,
+  firstRowAt?: Date | null,
+): Window {
+  const at = (bound: Bound, end?: Date): Date => {
+    if ('at' in bound) return bound.at;
+    if ('ago' in bound) return new Date(now.getTime() - bound.ago);
+    const lookbackStart = (end?.getTime() ?? now.getTime()) - bound.firstRowWithin;
+    if (!firstRowAt) return new Date(lookbackStart);
+    return new Date(Math.max(lookbackStart, Math.floor(firstRowAt.getTime() / 60_000) * 60_000));
+  };
+  const end = at(until);
+  const window = { since: at(since, end), until: end };
   if (window.since.getTime() >= window.until.getTime()) {
     throw new WindowError(
       `--since (${window.since.toISOString()}) must be before --until (${window.until.toISOString()})`,
@@ -67,6 +98,7 @@ export function resolveWindow(now: Date, since: Bound, until: Bound): Window {
  * durations, or two times, are in order and not too far apart.
  */
 export function checkBounds(since: Bound, until: Bound): void {
+  if ('firstRowWithin' in since || 'firstRowWithin' in until) return;
   if ('ago' in since === 'ago' in until) resolveWindow(new Date(), since, until);
 }
 

@@ -1,7 +1,28 @@
-import type { Db } from '../../lambdas/shared/db.ts';
-import type { ConsumerName } from '../../lambdas/shared/silver-store.ts';
-import { readSql } from '../../lambdas/shared/sql.ts';
-import { type Bound, resolveWindow, type Window } from './window.ts';
+import type { Db } from './db.ts';
+import { type Bound, resolveWindow, type Window, WindowError } from './report-window.ts';
+
+/** Lambda polls a shard about once a second. */
+export const POLL_SECONDS = 1;
+/** An invocation and its insert, after the poll. */
+export const DELIVERY_SLACK_SECONDS = 2;
+
+/**
+ * How long after reaching Kinesis a record may still be on its way to a
+ * consumer: its batching window, the poll and the write. Younger records
+ * missing from it are in flight, not missing.
+ */
+export function inFlightSeconds(batchingWindowSeconds: number): number {
+  return batchingWindowSeconds + POLL_SECONDS + DELIVERY_SLACK_SECONDS;
+}
+
+/** What a report needs to know of the consumers' settings. */
+export interface ReportSettings {
+  /** Each consumer's batching window, seconds (the stack's configuration). */
+  batchingWindowSeconds: Record<ConsumerName, number>;
+}
+
+import type { ConsumerName } from './silver-store.ts';
+import { readSql } from './sql.ts';
 
 /**
  * The realtime (per-record, "Flink-like") and batch (batching window, "Spark
@@ -47,8 +68,12 @@ export interface LatestRecord {
 
 export interface ConsumerReport {
   records: number;
-  /** Records per minute of the whole window. */
-  throughputPerMinute: number;
+  /**
+   * Records per minute while the producer was sending them (from the first
+   * to the last fetch of the consumer's rows, plus one fetch interval), not
+   * over the whole window; null with a single fetch.
+   */
+  throughputPerMinute: number | null;
   /** The last processed_at in the window; null without rows. */
   lastWriteAt: string | null;
   /** now() − lastWriteAt, in seconds; null without rows. */
@@ -71,10 +96,13 @@ export type PerSymbol = { symbol: string } & Record<ConsumerName, SymbolStats | 
 export type PerMinute = { minute: string } & Record<ConsumerName, number>;
 
 export interface Missing {
+  /** Events the other consumer wrote and this one has not, older than its in-flight time. */
   count: number;
-  /** Of `count`, those the other consumer wrote less than 30 s before now: may be in flight. */
-  recent: number;
-  /** Up to 5 event ids, oldest first. */
+  /** Events it has not written yet that reached Kinesis within its in-flight time: on their way, not missing. */
+  inFlight: number;
+  /** Seconds after reaching Kinesis an event still counts as in flight for this consumer. */
+  inFlightSeconds: number;
+  /** Up to 5 missing event ids, oldest first. */
   examples: string[];
 }
 
@@ -88,11 +116,14 @@ export interface Completeness {
 }
 
 export interface CompareReport {
-  version: 1;
+  version: 2;
   /** The database's now(), which durations and freshness are measured from. */
   generatedAt: string;
-  /** Rows with since <= processed_at < until. */
-  window: { since: string; until: string; seconds: number };
+  /**
+   * Rows with since <= processed_at < until. `fitted`: the default start, the
+   * first row's minute within the last hour (or the whole hour).
+   */
+  window: { since: string; until: string; seconds: number; fitted: boolean };
   percentiles: 'percentile_cont';
   consumers: Record<ConsumerName, ConsumerReport>;
   perSymbol: PerSymbol[];
@@ -104,9 +135,30 @@ export interface CompareReport {
 export async function compareConsumers(
   db: Db,
   bounds: { since: Bound; until: Bound },
+  settings: ReportSettings,
 ): Promise<CompareReport> {
   const now = await databaseNow(db);
-  return buildReport(db, resolveWindow(now, bounds.since, bounds.until), now);
+  const window = await reportWindow(db, now, bounds);
+  const report = await buildReport(db, window, now, settings);
+  report.window.fitted = 'firstRowWithin' in bounds.since;
+  return report;
+}
+
+/** The bounds at the database's `now`; a default start looks for the first row. */
+export async function reportWindow(
+  db: Db,
+  now: Date,
+  bounds: { since: Bound; until: Bound },
+): Promise<Window> {
+  const { since, until } = bounds;
+  if (!('firstRowWithin' in since)) return resolveWindow(now, since, until);
+  if ('firstRowWithin' in until) throw new WindowError('--until cannot be the default start');
+  const end = 'at' in until ? until.at : new Date(now.getTime() - until.ago);
+  const { rows } = await db.query<{ first_row_at: Date | null }>(readSql('reports/first_row.sql'), [
+    new Date(end.getTime() - since.firstRowWithin),
+    end,
+  ]);
+  return resolveWindow(now, since, until, rows[0]?.first_row_at ?? null);
 }
 
 export async function databaseNow(db: Db): Promise<Date> {
@@ -116,10 +168,18 @@ export async function databaseNow(db: Db): Promise<Date> {
   return now;
 }
 
-export async function buildReport(db: Db, window: Window, now: Date): Promise<CompareReport> {
+export async function buildReport(
+  db: Db,
+  window: Window,
+  now: Date,
+  settings: ReportSettings,
+): Promise<CompareReport> {
   const params = [window.since, window.until];
-  const run = async <T extends object>(file: string) =>
-    (await db.query<T>(readSql(`reports/${file}`), params)).rows;
+  const run = async <T extends object>(file: string, extra: unknown[] = []) =>
+    (await db.query<T>(readSql(`reports/${file}`), [...params, ...extra])).rows;
+  const inFlight = byConsumer((consumer) =>
+    inFlightSeconds(settings.batchingWindowSeconds[consumer]),
+  );
 
   // One after the other: a caller may hand in one client inside a snapshot transaction.
   const consumerRows = await run<ConsumerRow>('consumers.sql');
@@ -127,14 +187,17 @@ export async function buildReport(db: Db, window: Window, now: Date): Promise<Co
   const latestRows = await run<LatestRow>('latest.sql');
   const symbolRows = await run<SymbolRow>('per_symbol.sql');
   const minuteRows = await run<MinuteRow>('per_minute.sql');
-  const missingRows = await run<MissingRow>('completeness.sql');
+  const missingRows = await run<MissingRow>('completeness.sql', [
+    inFlight.realtime,
+    inFlight.batch,
+  ]);
   const duplicateRows = await run<DuplicateRow>('duplicates.sql');
 
   const consumers = byConsumer((consumer): ConsumerReport => {
     const row = consumerRows.find((r) => r.consumer === consumer);
     return {
       records: row?.records ?? 0,
-      throughputPerMinute: row?.per_minute ?? 0,
+      throughputPerMinute: row?.per_minute ?? null,
       lastWriteAt: row?.last_write_at?.toISOString() ?? null,
       freshnessSeconds: row?.freshness_s ?? null,
       latencyMs: row?.records ? latencyStats(row) : null,
@@ -169,12 +232,13 @@ export async function buildReport(db: Db, window: Window, now: Date): Promise<Co
   }));
 
   return {
-    version: 1,
+    version: 2,
     generatedAt: now.toISOString(),
     window: {
       since: window.since.toISOString(),
       until: window.until.toISOString(),
       seconds: (window.until.getTime() - window.since.getTime()) / 1000,
+      fitted: false,
     },
     percentiles: 'percentile_cont',
     consumers,
@@ -190,7 +254,8 @@ export async function buildReport(db: Db, window: Window, now: Date): Promise<Co
         const row = missingRows.find((r) => r.missing_from === consumer);
         return {
           count: row?.missing ?? 0,
-          recent: row?.recent ?? 0,
+          inFlight: row?.in_flight ?? 0,
+          inFlightSeconds: inFlight[consumer],
           examples: row?.examples ?? [],
         };
       }),
@@ -199,6 +264,36 @@ export async function buildReport(db: Db, window: Window, now: Date): Promise<Co
       ),
     },
   };
+}
+
+/** One consumer's latency distribution: [latency ms, share of rows at or below it], ascending. */
+export interface LatencyCdf {
+  label: string;
+  records: number;
+  points: Array<[number, number]>;
+}
+
+interface CdfRow {
+  consumer: string;
+  records: number;
+  share: number;
+  latency_ms: number;
+}
+
+/** Each consumer's CDF over the window, from sql/reports/latency_cdf.sql. */
+export async function latencyCdf(db: Db, since: Date, until: Date): Promise<LatencyCdf[]> {
+  const { rows } = await db.query<CdfRow>(readSql('reports/latency_cdf.sql'), [since, until]);
+  return CONSUMERS.flatMap((consumer) => {
+    const mine = rows.filter((r) => r.consumer === consumer);
+    if (mine.length === 0) return [];
+    return [
+      {
+        label: consumer,
+        records: mine[0]?.records ?? 0,
+        points: mine.map((r): [number, number] => [r.latency_ms, r.share]),
+      },
+    ];
+  });
 }
 
 export const totalRecords = (report: CompareReport): number =>
@@ -235,7 +330,7 @@ function latencyParts(rows: PartRow[]): LatencyParts | null {
 interface ConsumerRow {
   consumer: ConsumerName;
   records: number;
-  per_minute: number;
+  per_minute: number | null;
   avg_ms: number | null;
   min_ms: number | null;
   max_ms: number | null;
@@ -278,7 +373,7 @@ interface MissingRow {
   missing_from: ConsumerName;
   events: number;
   missing: number;
-  recent: number;
+  in_flight: number;
   examples: string[];
 }
 interface DuplicateRow {
