@@ -6,6 +6,12 @@
  * Invalid values fail at synth with an error that names the setting.
  */
 
+import {
+  parseScheduleExpression,
+  ScheduleExpressionError,
+  shortestGapMs,
+} from './schedule-expression.ts';
+
 export type PriceSource = 'coinbase' | 'sim' | 'auto';
 export type StartingPosition = 'LATEST' | 'TRIM_HORIZON';
 export type StreamMode = 'provisioned' | 'on-demand';
@@ -94,8 +100,12 @@ export interface PricestreamConfig {
   coinbaseTimeoutMs: number;
   /** Seconds between ticks inside one fetch invocation (the first at its start). Default 10. */
   pollIntervalSeconds: number;
-  /** Minutes between fetch invocations (EventBridge rate). Default 1. */
-  fetchScheduleMinutes: number;
+  /**
+   * When fetch-prices runs: an EventBridge `rate(...)` or `cron(...)` expression
+   * (UTC). Default `rate(1 minute)`. One invocation ticks until the next is due
+   * (the shortest gap between firings), for at most 14 minutes.
+   */
+  fetchSchedule: string;
   /** Seed of the simulated market. Default 42. */
   simSeed: number;
   /** The per-record ("Flink-like") consumer. */
@@ -136,8 +146,8 @@ export interface TimestreamConfig {
 }
 
 export interface RollupConfig {
-  /** Minutes between rollup runs (both granularities), 1–1440. Default 10. */
-  scheduleMinutes: number;
+  /** When both rollups run: a `rate(...)` or `cron(...)` expression (UTC). Default `rate(10 minutes)`. */
+  schedule: string;
   /** Whose silver rows feed gold: `realtime` (default) or `batch`. One consumer, so the two never double-count. */
   sourceConsumer: 'realtime' | 'batch';
   /** Function timeout in seconds. Default 300. */
@@ -186,7 +196,7 @@ export const DEFAULT_CONFIG: PricestreamConfig = {
   coinbaseBaseUrl: 'https://api.exchange.coinbase.com',
   coinbaseTimeoutMs: 2000,
   pollIntervalSeconds: 10,
-  fetchScheduleMinutes: 1,
+  fetchSchedule: 'rate(1 minute)',
   simSeed: 42,
   realtime: { ...consumerDefaults, batchSize: 1, batchingWindowSeconds: 0 },
   batch: { ...consumerDefaults, batchSize: 1000, batchingWindowSeconds: 15, timeoutSeconds: 60 },
@@ -196,7 +206,7 @@ export const DEFAULT_CONFIG: PricestreamConfig = {
   databaseSsl: 'verify-full',
   logLevel: 'INFO',
   metricsNamespace: 'Pricestream',
-  rollup: { scheduleMinutes: 10, sourceConsumer: 'realtime', timeoutSeconds: 300 },
+  rollup: { schedule: 'rate(10 minutes)', sourceConsumer: 'realtime', timeoutSeconds: 300 },
   timestream: {
     enabled: false,
     databaseName: 'pricestream',
@@ -227,7 +237,8 @@ export function configFromContext(get: (key: string) => unknown): PricestreamCon
     throw new ConfigError('pricestream', 'the context value must be an object');
   }
   const raw: Raw = structuredClone((base as Raw | undefined) ?? {});
-  for (const key of overridableKeys()) {
+  // Renamed keys are read too, so that `-c pricestream:<old key>=…` fails and says what to write.
+  for (const key of [...overridableKeys(), ...Object.keys(RENAMED)]) {
     const value = get(`pricestream:${key}`);
     if (value !== undefined) setPath(raw, key, value);
   }
@@ -238,7 +249,7 @@ export function configFromContext(get: (key: string) => unknown): PricestreamCon
 export function parseConfig(raw: Raw): PricestreamConfig {
   const known = new Set(Object.keys(DEFAULT_CONFIG));
   for (const key of Object.keys(raw)) {
-    if (!known.has(key)) throw new ConfigError(key, 'unknown setting');
+    if (!known.has(key)) throw new ConfigError(key, unknownSetting(key));
   }
   const d = DEFAULT_CONFIG;
   const deployTarget = oneOf(raw, 'deployTarget', d.deployTarget, ['aws', 'localstack'] as const);
@@ -264,7 +275,7 @@ export function parseConfig(raw: Raw): PricestreamConfig {
     coinbaseBaseUrl: url(raw, 'coinbaseBaseUrl', d.coinbaseBaseUrl),
     coinbaseTimeoutMs: int(raw, 'coinbaseTimeoutMs', d.coinbaseTimeoutMs, 100, 30_000),
     pollIntervalSeconds: int(raw, 'pollIntervalSeconds', d.pollIntervalSeconds, 1, 60),
-    fetchScheduleMinutes: int(raw, 'fetchScheduleMinutes', d.fetchScheduleMinutes, 1, 14),
+    fetchSchedule: schedule(raw, 'fetchSchedule', d.fetchSchedule),
     simSeed: int(raw, 'simSeed', d.simSeed, 0, 2 ** 31 - 1),
     realtime: consumer(raw, 'realtime', d.realtime),
     batch: consumer(raw, 'batch', d.batch),
@@ -286,11 +297,33 @@ export function parseConfig(raw: Raw): PricestreamConfig {
   };
   checkDatabase(config);
   checkNetworkPaths(config);
-  if (config.pollIntervalSeconds > config.fetchScheduleMinutes * 60) {
-    throw new ConfigError('pollIntervalSeconds', 'must not exceed the fetch schedule period');
+  if (config.pollIntervalSeconds > fetchPeriodSeconds(config.fetchSchedule)) {
+    throw new ConfigError(
+      'pollIntervalSeconds',
+      `must not exceed the time one fetch invocation covers (${fetchPeriodSeconds(config.fetchSchedule)} s with fetchSchedule ${config.fetchSchedule})`,
+    );
   }
   return config;
 }
+
+/** One invocation of fetch-prices may run at most this long (Lambda's limit is 15 minutes). */
+export const MAX_FETCH_PERIOD_SECONDS = 14 * 60;
+
+/**
+ * How long one fetch-prices invocation ticks: until the next one is due, i.e.
+ * the shortest gap between the schedule's firings, at most 14 minutes (a
+ * schedule that fires less often leaves the rest of each gap without prices).
+ */
+export function fetchPeriodSeconds(fetchSchedule: string): number {
+  const gapMs = shortestGapMs(parseScheduleExpression(fetchSchedule));
+  return Math.min(MAX_FETCH_PERIOD_SECONDS, Math.round((gapMs ?? Infinity) / 1000));
+}
+
+/** Keys that were renamed, and what to write instead. */
+const RENAMED: Record<string, string> = {
+  fetchScheduleMinutes: 'fetchSchedule, e.g. fetchSchedule=rate(5 minutes)',
+  'rollup.scheduleMinutes': 'rollup.schedule, e.g. rollup.schedule=rate(10 minutes)',
+};
 
 /**
  * Which database settings go together: Aurora owns its network and
@@ -395,9 +428,33 @@ function section(raw: Raw, key: string, defaults: object): { r: Raw; at: (sub: s
   }
   const r = value as Raw;
   for (const sub of Object.keys(r)) {
-    if (!Object.hasOwn(defaults, sub)) throw new ConfigError(`${key}.${sub}`, 'unknown setting');
+    if (!Object.hasOwn(defaults, sub)) {
+      throw new ConfigError(`${key}.${sub}`, unknownSetting(`${key}.${sub}`));
+    }
   }
   return { r, at: (sub: string) => `${key}.${sub}` };
+}
+
+function unknownSetting(key: string): string {
+  const renamed = RENAMED[key];
+  return renamed ? `unknown setting (renamed: use ${renamed})` : 'unknown setting';
+}
+
+/** A schedule expression as EventBridge reads it; a bad one fails the synth with AWS's rule. */
+function schedule(raw: Raw, key: string, fallback: string, name = plain): string {
+  const value = raw[key] ?? fallback;
+  if (typeof value !== 'string') {
+    throw new ConfigError(
+      name(key),
+      `must be a rate(...) or cron(...) expression, got ${JSON.stringify(value)}`,
+    );
+  }
+  try {
+    return parseScheduleExpression(value).expression;
+  } catch (error) {
+    if (error instanceof ScheduleExpressionError) throw new ConfigError(name(key), error.message);
+    throw error;
+  }
 }
 
 function database(raw: Raw, defaults: DatabaseConfig): DatabaseConfig {
@@ -563,7 +620,7 @@ function consumer(raw: Raw, key: 'realtime' | 'batch', defaults: ConsumerConfig)
 function rollup(raw: Raw, defaults: RollupConfig): RollupConfig {
   const { r, at } = section(raw, 'rollup', defaults);
   return {
-    scheduleMinutes: int(r, 'scheduleMinutes', defaults.scheduleMinutes, 1, 1440, at),
+    schedule: schedule(r, 'schedule', defaults.schedule, at),
     sourceConsumer: oneOf(
       r,
       'sourceConsumer',

@@ -24,7 +24,7 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { BlockPublicAccess, Bucket, BucketEncryption } from 'aws-cdk-lib/aws-s3';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import type { Construct } from 'constructs';
-import type { ConsumerConfig, PricestreamConfig } from './config.ts';
+import { type ConsumerConfig, fetchPeriodSeconds, type PricestreamConfig } from './config.ts';
 import { PricestreamFunction } from './constructs/pricestream-function.ts';
 import { S3DeadLetters } from './constructs/s3-dead-letters.ts';
 import { type DashboardResources, renderCloudWatchDashboard } from './dashboard/cloudwatch.ts';
@@ -132,10 +132,10 @@ export class PricestreamStack extends Stack {
     });
   }
 
-  /** fetch-prices, invoked every `fetchScheduleMinutes`, ticking every `pollIntervalSeconds` inside. */
+  /** fetch-prices, invoked on `fetchSchedule`, ticking every `pollIntervalSeconds` inside. */
   private producer(stream: Stream): { fn: PricestreamFunction; schedule: Rule } {
     const c = this.config;
-    const periodSeconds = c.fetchScheduleMinutes * 60;
+    const periodSeconds = fetchPeriodSeconds(c.fetchSchedule);
     const fn = new PricestreamFunction(this, 'FetchPrices', {
       name: 'fetch-prices',
       config: c,
@@ -158,7 +158,7 @@ export class PricestreamStack extends Stack {
 
     const schedule = new Rule(this, 'FetchSchedule', {
       description: 'Starts fetch-prices once per schedule period',
-      schedule: Schedule.rate(Duration.minutes(c.fetchScheduleMinutes)),
+      schedule: Schedule.expression(c.fetchSchedule),
       targets: [new LambdaFunction(fn)],
     });
     return { fn, schedule };
@@ -297,7 +297,7 @@ export class PricestreamStack extends Stack {
 
   /**
    * The gold rollups: one function, run for each granularity by its own rule
-   * every `rollup.scheduleMinutes`, the granularity in the rule's Input. Each run
+   * on `rollup.schedule`, the granularity in the rule's Input. Each run
    * recomputes the buckets touched since its high-water mark (kept in the
    * database), so a missed or failed run is caught up by the next one.
    */
@@ -320,7 +320,7 @@ export class PricestreamStack extends Stack {
     ] as const) {
       const rule = new Rule(this, id, {
         description: `Runs the ${label} gold rollup`,
-        schedule: Schedule.rate(Duration.minutes(rollup.scheduleMinutes)),
+        schedule: Schedule.expression(rollup.schedule),
         targets: [new LambdaFunction(fn, { event: RuleTargetInput.fromObject({ granularity }) })],
       });
       // The gold tables exist before the first run.

@@ -1,15 +1,20 @@
 /** The `npm start` command line: arguments, help and the start-up summary. */
+import { parseArgs as parseNodeArgs } from 'node:util';
+import type { RateStart } from './eventbridge/scheduler.ts';
 import type { LocalRuntime } from './runtime.ts';
 import { displayUrl } from './shared/display-url.ts';
 
 export interface CliOptions {
   source: 'coinbase' | 'sim' | 'auto' | undefined;
-  /** Local only: the streams' retention in minutes instead of the template's. */
-  retentionMinutes: number | undefined;
   /** true: always; false: never (--no-synth); 'if-stale': when cdk.out is not current for the sources. */
   synth: boolean | 'if-stale';
   verbose: boolean;
   help: boolean;
+  /** `-c key=value` context for the synthesis, as `cdk synth` takes it. */
+  context: Record<string, string>;
+  rateStart: RateStart;
+  /** Local only: the streams' retention in minutes instead of the template's. */
+  retentionMinutes: number | undefined;
 }
 
 export class UsageError extends Error {
@@ -25,18 +30,31 @@ event source mappings).
 
 Options:
   --source coinbase|sim|auto  where fetch-prices gets prices (default: the stack's, auto)
+  -c, --context KEY=VALUE     context for the synthesis, as cdk synth takes it, e.g.
+                              -c 'pricestream:rollup.schedule=cron(* * * * ? *)'
+                              (may be repeated)
   --retention-minutes <n>     keep stream records n minutes (0.1 to 525600) instead of
                               the template's RetentionPeriodHours; local only
+  --rate-start now|period     when rate() schedules first fire: now (default: at
+                              start, so the first data comes at once) or one
+                              period after start (as on AWS)
   --synth                     synthesize again even when cdk.out is current
   --no-synth                  run the existing cloud assembly (cdk.out) as it is
   --verbose                   print every function log line as raw JSON
   -h, --help                  show this help
+
+While it runs:
+  Lambda Invoke API           http://127.0.0.1:3001 (PRICESTREAM_LAMBDA_PORT):
+                              npm run invoke -- FUNCTION, npm run fire -- RULE, or
+                              aws lambda invoke --endpoint-url http://127.0.0.1:3001 …
+  dashboard                   http://127.0.0.1:3000 (PRICESTREAM_DASHBOARD_PORT)
 
 Environment:
   DATABASE_URL                use this PostgreSQL instead of the embedded one
   AWS_ENDPOINT_URL_KINESIS    use this Kinesis instead of kinesis-local
   PRICESTREAM_PG_PORT         embedded PostgreSQL port (54329)
   PRICESTREAM_KINESIS_PORT    kinesis-local port (4568)
+  PRICESTREAM_LAMBDA_PORT     the Lambda Invoke API's port (3001)
   PRICESTREAM_DASHBOARD_PORT  local dashboard port (3000)
   PRICESTREAM_DATA_DIR        data of the embedded servers (.data)
   PRICESTREAM_CDK_OUT         cloud assembly directory (cdk.out)
@@ -48,64 +66,109 @@ A second runtime beside a running one needs its own PRICESTREAM_DATA_DIR and
 ports (all three).
 `;
 
+const SOURCES = ['coinbase', 'sim', 'auto'] as const;
+const RATE_STARTS = ['now', 'period'] as const;
+
 export function parseArgs(argv: readonly string[]): CliOptions {
-  const options: CliOptions = {
-    source: undefined,
-    retentionMinutes: undefined,
-    synth: 'if-stale',
-    verbose: false,
-    help: false,
+  let values: {
+    source?: string;
+    context?: string[];
+    'rate-start'?: string;
+    'retention-minutes'?: string;
+    synth?: boolean;
+    'no-synth'?: boolean;
+    verbose?: boolean;
+    help?: boolean;
   };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? arg.split(/=(.*)/s) : [arg];
-    switch (flag) {
-      case '--source': {
-        const value = inline ?? argv[++i];
-        if (value !== 'coinbase' && value !== 'sim' && value !== 'auto') {
-          throw new UsageError(`--source must be coinbase, sim or auto, got ${value ?? 'nothing'}`);
-        }
-        options.source = value;
-        break;
-      }
-      case '--retention-minutes': {
-        const value = inline ?? argv[++i];
-        const minutes = Number(value);
-        if (value === undefined || value.trim() === '' || !(minutes >= 0.1 && minutes <= 525_600)) {
-          throw new UsageError(
-            `--retention-minutes must be a number of minutes from 0.1 to 525600, got ${value ?? 'nothing'}`,
-          );
-        }
-        options.retentionMinutes = minutes;
-        break;
-      }
-      case '--synth':
-        options.synth = true;
-        break;
-      case '--no-synth':
-        options.synth = false;
-        break;
-      case '--verbose':
-      case '-v':
-        options.verbose = true;
-        break;
-      case '--help':
-      case '-h':
-        options.help = true;
-        break;
-      default:
-        throw new UsageError(`unknown option ${arg}`);
-    }
+  try {
+    ({ values } = parseNodeArgs({
+      args: [...argv],
+      options: {
+        source: { type: 'string' },
+        context: { type: 'string', short: 'c', multiple: true },
+        'rate-start': { type: 'string' },
+        'retention-minutes': { type: 'string' },
+        synth: { type: 'boolean' },
+        'no-synth': { type: 'boolean' },
+        verbose: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
   }
-  return options;
+  const source = oneOf('--source', values.source, SOURCES);
+  const rateStart = oneOf('--rate-start', values['rate-start'], RATE_STARTS) ?? 'now';
+  const retentionMinutes = minutes('--retention-minutes', values['retention-minutes']);
+  const context: Record<string, string> = {};
+  for (const pair of values.context ?? []) {
+    const at = pair.indexOf('=');
+    if (at <= 0) {
+      throw new UsageError(
+        `--context takes KEY=VALUE (e.g. pricestream:shardCount=4), got ${pair}`,
+      );
+    }
+    context[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  if (values.synth && values['no-synth']) {
+    throw new UsageError('--synth and --no-synth must not be given together, got both');
+  }
+  const synth = values['no-synth'] ? false : values.synth ? true : 'if-stale';
+  if (synth === false && Object.keys(context).length > 0) {
+    throw new UsageError('--context needs a synthesis: leave out --no-synth');
+  }
+  return {
+    source,
+    synth,
+    verbose: values.verbose ?? false,
+    help: values.help ?? false,
+    context,
+    rateStart,
+    retentionMinutes,
+  };
+}
+
+function minutes(option: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (value.trim() === '' || !(parsed >= 0.1 && parsed <= 525_600)) {
+    throw new UsageError(`${option} must be a number of minutes from 0.1 to 525600, got ${value}`);
+  }
+  return parsed;
 }
 
 export function formatRetention(ms: number): string {
   return ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : `${+(ms / 60_000).toFixed(2)} min`;
 }
 
+function oneOf<T extends string>(
+  option: string,
+  value: string | undefined,
+  allowed: readonly T[],
+): T | undefined {
+  if (value === undefined) return undefined;
+  if (!allowed.includes(value as T)) {
+    throw new UsageError(
+      `${option} must be ${allowed.join(', ').replace(/, ([^,]*)$/, ' or $1')}, got ${value}`,
+    );
+  }
+  return value as T;
+}
+
+/** `12:05` on the day of `now`, `2026-01-31 00:05` on another (UTC). */
+function utcMinute(date: Date, now: number): string {
+  const iso = date.toISOString();
+  const today = new Date(now).toISOString().slice(0, 10);
+  return iso.startsWith(today) ? iso.slice(11, 16) : `${iso.slice(0, 10)} ${iso.slice(11, 16)}`;
+}
+
 /** What runs where, printed once the runtime is up. */
-export function formatSummary(runtime: LocalRuntime, options: CliOptions): string {
+export function formatSummary(
+  runtime: LocalRuntime,
+  options: Pick<CliOptions, 'source' | 'rateStart' | 'retentionMinutes'>,
+): string {
   const { model } = runtime;
   const lines = [
     `pricestream local runtime: stack ${runtime.stackName} from ${runtime.cdkOut}`,
@@ -126,7 +189,8 @@ export function formatSummary(runtime: LocalRuntime, options: CliOptions): strin
         .join(', ') || 'none'
     }`,
   ];
-  for (const rule of model.rules.filter((r) => r.enabled)) {
+  for (const { rule, nextFirings, notRunBecause } of runtime.schedules(3)) {
+    if (!rule.enabled) continue;
     const targets = rule.targets
       .map((t) => {
         const name = model.functions.find((f) => f.logicalId === t.functionLogicalId)?.displayName;
@@ -134,7 +198,20 @@ export function formatSummary(runtime: LocalRuntime, options: CliOptions): strin
         return `${name}${input.length > 80 ? `${input.slice(0, 77)}…` : input}`;
       })
       .join(', ');
-    lines.push(`  schedule      ${rule.scheduleExpression} → ${targets}`);
+    const when = notRunBecause
+      ? `not run: ${notRunBecause}`
+      : `next (UTC) ${nextFirings.map((d) => utcMinute(d, runtime.clock())).join(', ')}`;
+    lines.push(
+      `  schedule      ${rule.displayName} ${rule.scheduleExpression} → ${targets}; ${when}`,
+    );
+  }
+  if (
+    options.rateStart === 'now' &&
+    model.rules.some((r) => /^rate\(/.test(r.scheduleExpression))
+  ) {
+    lines.push(
+      '                rate() rules fired at start (on AWS: one period after; --rate-start period)',
+    );
   }
   for (const mapping of runtime.mappings) {
     const m = mapping.model;

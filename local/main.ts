@@ -1,7 +1,8 @@
 /**
  * `npm start`: runs the synthesized stack on this machine.
  *
- *   npm start -- [--source coinbase|sim|auto] [--retention-minutes n] [--synth | --no-synth] [--verbose]
+ *   npm start -- [--source coinbase|sim|auto] [-c KEY=VALUE]… [--rate-start now|period]
+ *                [--retention-minutes n] [--synth | --no-synth] [--verbose]
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
@@ -51,7 +52,7 @@ async function run(): Promise<number> {
   try {
     options = parseArgs(process.argv.slice(2));
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    process.stderr.write(`${(error as Error).message} (see --help)\n`);
     return 2;
   }
   if (options.help) {
@@ -59,7 +60,8 @@ async function run(): Promise<number> {
     return 0;
   }
 
-  const { startLocalRuntime } = await import('./runtime.ts');
+  const { startLocalRuntime, invokeTargetOf } = await import('./runtime.ts');
+  const { lambdaApiPortFromEnv, startInvokeApi } = await import('./lambda/invoke-api.ts');
   const { createLogPrinter } = await import('./lambda/log-printer.ts');
   const { MetricsCollector, combineListeners, startLocalDashboard } = await import(
     './dashboard/index.ts'
@@ -96,6 +98,15 @@ async function run(): Promise<number> {
     process.on('disconnect', () => onSignal('SIGTERM'));
   });
 
+  // Bound first, so a port in use is said at once; it answers once the runtime is up.
+  let invokeApi: Awaited<ReturnType<typeof startInvokeApi>> | undefined;
+  try {
+    invokeApi = await startInvokeApi({ port: lambdaApiPortFromEnv() });
+  } catch (error) {
+    // The pipeline runs without it rather than not at all, as without its dashboard.
+    process.stderr.write(`The Lambda Invoke API did not start: ${(error as Error).message}\n`);
+  }
+
   const printer = createLogPrinter({ verbose: options.verbose });
   // Reads the functions' EMF lines from the start, for the local dashboard.
   const collector = new MetricsCollector();
@@ -104,6 +115,8 @@ async function run(): Promise<number> {
   try {
     runtime = await startLocalRuntime({
       synth: options.synth,
+      context: options.context,
+      rateStart: options.rateStart,
       ...(options.retentionMinutes !== undefined
         ? { retentionMinutes: options.retentionMinutes }
         : {}),
@@ -135,10 +148,17 @@ async function run(): Promise<number> {
           : (error.stack ?? error.message)
         : String(error);
     process.stderr.write(`\nThe local runtime did not start: ${detail}\n`);
+    await invokeApi?.close();
     return 1;
   }
   if (!stopRequested) {
     process.stdout.write(formatSummary(runtime, options));
+    if (invokeApi) {
+      invokeApi.attach(invokeTargetOf(runtime));
+      process.stdout.write(
+        `Lambda API: ${invokeApi.url} (npm run invoke -- FUNCTION, npm run fire -- RULE, aws lambda invoke --endpoint-url ${invokeApi.url} …)\n`,
+      );
+    }
     // The pipeline runs without its dashboard rather than not at all.
     try {
       dashboard = await startLocalDashboard({ runtime, collector });
@@ -153,6 +173,7 @@ async function run(): Promise<number> {
   }
   await stopped;
   try {
+    await invokeApi?.close();
     await dashboard?.close();
     await runtime.stop();
     process.stdout.write('Stopped.\n');

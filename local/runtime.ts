@@ -4,11 +4,12 @@
  * creates the streams, runs the custom resources (migrations) and then the
  * functions, wired as the template says: schedules and event source mappings.
  */
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
 import pg from 'pg';
-import { type Clock, systemClock } from '../lambdas/shared/clock.ts';
+import { type Clock, type TimerClock, timerClockOf } from '../lambdas/shared/clock.ts';
 import { runCustomResources } from './assembly/custom-resources.ts';
 import {
   buildStackModel,
@@ -20,7 +21,12 @@ import {
 } from './assembly/stack-model.ts';
 import { synthesizeIfStale } from './assembly/synth.ts';
 import { LOCAL_ACCOUNT, LOCAL_REGION, readStackArtifact } from './assembly/template.ts';
-import { Scheduler } from './eventbridge/scheduler.ts';
+import {
+  type FiredTarget,
+  type RateStart,
+  type ScheduledRule,
+  Scheduler,
+} from './eventbridge/scheduler.ts';
 import { CheckpointStore } from './kinesis/checkpoints.ts';
 import { DeadLetterStore } from './kinesis/dead-letter.ts';
 import { KinesisEventSourceMapping } from './kinesis/event-source-mapping.ts';
@@ -34,8 +40,10 @@ import {
 import { keepRetention, RetentionKeeper, type TrimRequest } from './kinesis/retention.ts';
 import { ensureStreams } from './kinesis/streams.ts';
 import { FaultPlanFile } from './lambda/faults.ts';
+import { matchFunction } from './lambda/function-names.ts';
 import { hostMismatchNotice } from './lambda/host-node.ts';
-import { LambdaHost } from './lambda/lambda-host.ts';
+import type { InvokeTarget } from './lambda/invoke-api.ts';
+import { type InvocationRecord, LambdaHost } from './lambda/lambda-host.ts';
 import { refuseIfRunning } from './services/leftovers.ts';
 import { type RunningServices, startServices } from './services/local-services.ts';
 import { type BackoffOptions, errorMessage, StoppedError } from './shared/backoff.ts';
@@ -62,6 +70,11 @@ export interface LocalRuntimeOptions {
    * never (the existing cloud assembly as it is).
    */
   synth?: boolean | 'if-stale';
+  /**
+   * `-c key=value` context for the synthesis (`pricestream:rollup.schedule`…);
+   * part of what makes cdk.out current.
+   */
+  context?: Record<string, string>;
   /** The stack to run when the assembly has several. */
   stackName?: string;
   /** Embedded servers keep their data here. Default PRICESTREAM_DATA_DIR or `.data`. */
@@ -88,8 +101,13 @@ export interface LocalRuntimeOptions {
   functionEnv?: FunctionEnvOverrides;
   /** Run schedule rules. Default true; a function decides per rule and target. */
   schedules?: boolean | ((rule: ScheduleRuleModel, fn: FunctionModel) => boolean);
-  /** Multiplies schedule periods (tests): 0.001 turns rate(1 minute) into 60 ms. Default 1. */
+  /** Multiplies the periods of rate() schedules (tests): 0.001 turns rate(1 minute) into 60 ms. Default 1. */
   scheduleTimeScale?: number;
+  /**
+   * When rate() rules first fire: `now`, at start (the default, so the first
+   * data comes at once), or `period`, one period after start as on AWS.
+   */
+  rateStart?: RateStart;
   /** Run event source mappings. Default true; a function decides per mapping. */
   eventSourceMappings?: boolean | ((mapping: EventSourceMappingModel) => boolean);
   /** Run custom resources (migrations) before the rest. Default true. */
@@ -133,12 +151,14 @@ export interface LocalRuntimeOptions {
    */
   startWaitMs?: number;
   /**
-   * The event source mappings' clock (record age, retention, LATEST starts,
-   * dead-letter times), the retention's (what is old enough to drop) and the
-   * scheduler's event times. Default the system clock. The functions
+   * The runtime's clock: what the schedules fire on (give a driven clock,
+   * local/shared/driven-clock.ts, to run them without waiting), and what the
+   * event source mappings read (record age, retention, LATEST starts,
+   * dead-letter times) and the retention (what is old enough to drop). A
+   * plain Clock gets real timers. Default the system clock. The functions
    * themselves run on the real clock.
    */
-  clock?: Clock;
+  clock?: Clock | TimerClock;
   /**
    * Local only: the streams keep their records this many minutes instead of
    * the template's RetentionPeriodHours (tests and soaks age records out in
@@ -253,8 +273,29 @@ export interface LocalRuntime {
   readonly streams: readonly StreamModel[];
   readonly functions: readonly LocalFunction[];
   readonly mappings: readonly KinesisEventSourceMapping[];
+  /** What the schedules run on (see LocalRuntimeOptions.clock). */
+  readonly clock: TimerClock;
   /** Invokes a hosted function (by short name, logical id or function name) and returns its result. */
-  invoke(fn: string, event: unknown): Promise<unknown>;
+  invoke(fn: string, event: unknown, options?: { requestId?: string }): Promise<unknown>;
+  /**
+   * Invokes a hosted function and resolves with its outcome and its own log
+   * lines (what Lambda's Invoke returns with LogType Tail); a function error
+   * is in the record, not thrown.
+   */
+  invokeWithLog(fn: string, event: unknown): Promise<InvocationRecord>;
+  /**
+   * A function by short name, logical id, function name or ARN (a qualifier,
+   * if any, must be $LATEST), as Lambda's Invoke accepts it.
+   */
+  findFunction(nameOrArn: string, qualifier?: string): LocalFunction | undefined;
+  /** Each schedule rule with its next `count` firings (default 3), or why it does not run. */
+  schedules(count?: number): ScheduledRule[];
+  /**
+   * Fires a schedule rule now (by short name, logical id, name or ARN) with
+   * what its targets get on schedule; they run asynchronously, as from
+   * EventBridge. Throws UnknownRuleError for a rule the stack does not have.
+   */
+  fire(rule: string): FiredTarget[];
   /**
    * Delivers the dead letters not redriven yet (all, or those `filter`
    * names) to their functions again, as a normal batch; marks each redriven
@@ -280,7 +321,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
   const settings = resolveSettings(options);
   // Without Kinesis (npm run redrive): nothing is started or called there.
   if (options.kinesis === false) settings.kinesisEndpoint ??= NO_KINESIS;
-  const clock = options.clock ?? systemClock;
+  const clock = timerClockOf(options.clock);
   const events = new RuntimeEvents();
   if (options.listeners) events.subscribe(options.listeners);
   const cleanups: Array<() => Promise<void>> = [];
@@ -308,6 +349,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
             projectDir: settings.projectDir,
             outDir: settings.cdkOut,
             force: options.synth === true,
+            ...(options.context ? { context: options.context } : {}),
             onLine: (line) => options.onServiceLog?.('synth', line),
             onSynthesize: () =>
               events.notice('info', 'runtime', `synthesizing the stack into ${settings.cdkOut}`),
@@ -477,6 +519,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       events,
       clock,
       ...(options.scheduleTimeScale !== undefined ? { timeScale: options.scheduleTimeScale } : {}),
+      ...(options.rateStart ? { rateStart: options.rateStart } : {}),
       include: (rule, logicalId) => {
         const fn = model.functions.find((f) => f.logicalId === logicalId);
         if (!fn?.code) return false;
@@ -509,7 +552,20 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       streams: model.streams,
       functions,
       mappings,
-      invoke: (name, event) => host.invoke(resolveFunctionName(functions, name), event),
+      clock,
+      invoke: (name, event, invokeOptions) =>
+        host.invoke(resolveFunctionName(functions, name), event, invokeOptions),
+      invokeWithLog: (name, event) =>
+        host.invokeWithLog(resolveFunctionName(functions, name), event),
+      findFunction: (nameOrArn, qualifier) =>
+        matchFunction(
+          functions,
+          nameOrArn,
+          { region: settings.region, account: settings.account },
+          qualifier,
+        ),
+      schedules: (count) => scheduler.rules(count),
+      fire: (rule) => scheduler.fire(rule),
       redrive: (filter = {}) =>
         redriveDeadLetters({
           db: pool,
@@ -535,6 +591,22 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     await cleanUp();
     throw error;
   }
+}
+
+/** The runtime as the Lambda Invoke API (local/lambda/invoke-api.ts) serves it. */
+export function invokeTargetOf(runtime: LocalRuntime): InvokeTarget {
+  return {
+    region: runtime.region,
+    account: runtime.account,
+    findFunction: (ref, qualifier) => runtime.findFunction(ref, qualifier),
+    invokeWithLog: (name, event) => runtime.invokeWithLog(name, event),
+    invokeAsync: (name, event) => {
+      const requestId = randomUUID();
+      // The runtime's printer reports a failure, as CloudWatch would hold it.
+      runtime.invoke(name, event, { requestId }).catch(() => {});
+      return { requestId };
+    },
+  };
 }
 
 function nonEmptyEnv(
@@ -705,11 +777,11 @@ async function startMappings(
 }
 
 /** The function's environment: template variables, local wiring, then the caller's overrides. */
-function describeFunction(
+export function describeFunction(
   fn: FunctionModel,
-  services: RunningServices,
-  settings: RuntimeSettings,
-  overrides: FunctionEnvOverrides,
+  services: Pick<RunningServices, 'databaseUrl' | 'kinesisEndpoint'>,
+  settings: Pick<RuntimeSettings, 'region'>,
+  overrides: FunctionEnvOverrides = {},
 ): LocalFunction {
   const extra =
     typeof overrides === 'function'

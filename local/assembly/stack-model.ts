@@ -44,6 +44,8 @@ export interface FunctionModel {
 
 export interface ScheduleRuleModel {
   logicalId: string;
+  /** Short name from the construct path (`Pricestream/FetchSchedule/Resource` → `FetchSchedule`). */
+  displayName: string;
   name: string;
   arn: string;
   scheduleExpression: string;
@@ -176,6 +178,7 @@ export function buildStackModel(
     return [
       {
         logicalId: id,
+        displayName: displayName(id, resource.Metadata?.['aws:cdk:path']),
         name: resolver.physicalName(id),
         arn: resolver.attribute(id, 'Arn'),
         scheduleExpression: resolver.resolveString(

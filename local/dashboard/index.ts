@@ -17,6 +17,7 @@ import { type Clock, systemClock } from '../../lambdas/shared/clock.ts';
 import { DEFAULT_METRICS_NAMESPACE } from '../../lambdas/shared/metrics.ts';
 import type { LocalRuntime } from '../runtime.ts';
 import type { RuntimeEventMap, RuntimeListeners } from '../shared/runtime-events.ts';
+import { type ActionsRuntime, scheduleActions } from './actions.ts';
 import type { MetricsCollector } from './collector.ts';
 import { ensureMetricStore, pruneMetricPoints } from './metric-store.ts';
 import { type DashboardServer, startDashboardServer } from './server.ts';
@@ -55,7 +56,8 @@ export interface LocalDashboard {
 }
 
 export async function startLocalDashboard(options: {
-  runtime: Pick<LocalRuntime, 'databaseUrl' | 'functions'>;
+  /** With schedules() and fire(), the page offers to fire each schedule now. */
+  runtime: Pick<LocalRuntime, 'databaseUrl' | 'functions'> & Partial<ActionsRuntime>;
   collector: MetricsCollector;
   /** Default PRICESTREAM_DASHBOARD_PORT or 3000; 0 picks a free one. */
   port?: number;
@@ -86,6 +88,14 @@ export async function startLocalDashboard(options: {
       collector,
       timestreamEnabled: env('RealtimeConsumer')?.TIMESTREAM_DATABASE_NAME !== undefined,
       ...(options.clock ? { clock: options.clock } : {}),
+      ...(runtime.schedules && runtime.fire && runtime.model
+        ? {
+            actions: scheduleActions(
+              { schedules: runtime.schedules, fire: runtime.fire, model: runtime.model },
+              options.clock,
+            ),
+          }
+        : {}),
     });
   } catch (error) {
     await collector.close();

@@ -6,6 +6,8 @@
  *   GET /api/dashboard         the definition's sections and widgets, as the page needs them
  *   GET /api/widgets/<id>?range=15m | ?from=…&to=…   one widget's data
  *   GET /api/status            the metric collector's counters and the database's health
+ *   GET /api/actions           the schedules the page can fire now, and how each last run went
+ *   POST /api/actions/<rule>   fires that schedule now (from the page itself only)
  *
  * The API runs only the queries the definition names: a client sends a
  * widget id and a time range, both validated, never SQL. Errors are JSON
@@ -41,6 +43,15 @@ export interface DashboardServerOptions {
   refreshSeconds?: number;
   /** "Now" of relative ranges (`range=15m`) and of the future check. Default the system clock. */
   clock?: Clock;
+  /** The schedules the page offers to fire now; none when absent. */
+  actions?: DashboardActions;
+}
+
+/** Firing schedules from the page (see actions.ts). */
+export interface DashboardActions {
+  list(): unknown;
+  /** Fires the rule; false when there is no such action. */
+  fire(id: string): unknown | false;
 }
 
 export interface DashboardServer {
@@ -56,6 +67,14 @@ const STATIC: Record<string, { file: () => string; type: string }> = {
   '/': { file: () => fileURLToPath(new URL('index.html', PUBLIC_DIR)), type: 'text/html' },
   '/app.js': { file: () => fileURLToPath(new URL('app.js', PUBLIC_DIR)), type: 'text/javascript' },
   '/app.css': { file: () => fileURLToPath(new URL('app.css', PUBLIC_DIR)), type: 'text/css' },
+  '/actions.js': {
+    file: () => fileURLToPath(new URL('actions.js', PUBLIC_DIR)),
+    type: 'text/javascript',
+  },
+  '/actions.css': {
+    file: () => fileURLToPath(new URL('actions.css', PUBLIC_DIR)),
+    type: 'text/css',
+  },
   '/locale.js': {
     file: () => fileURLToPath(new URL('locale.js', PUBLIC_DIR)),
     type: 'text/javascript',
@@ -98,12 +117,32 @@ export async function startDashboardServer(
         message: `this dashboard answers only as 127.0.0.1:${port} or localhost:${port}, not ${JSON.stringify(host)}`,
       });
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.setHeader('Allow', 'GET, HEAD');
-      return sendJson(res, 405, { error: 'method-not-allowed', message: 'only GET' });
-    }
     const url = new URL(req.url ?? '/', `http://${host}`);
     const path = url.pathname;
+    const action = /^\/api\/actions\/([A-Za-z0-9_-]{1,128})$/.exec(path);
+    if (action && req.method === 'POST') {
+      const refused = notFromThisPage(req, host);
+      if (refused) return sendJson(res, 403, { error: 'cross-origin', message: refused });
+      const fired = options.actions?.fire(action[1] as string) ?? false;
+      if (fired === false) {
+        return sendJson(res, 404, {
+          error: 'unknown-action',
+          message: `no schedule ${JSON.stringify(action[1])} to fire`,
+        });
+      }
+      return sendJson(res, 202, fired);
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.setHeader('Allow', action ? 'POST' : 'GET, HEAD');
+      return sendJson(res, 405, {
+        error: 'method-not-allowed',
+        message: action ? 'only POST' : 'only GET',
+      });
+    }
+
+    if (path === '/api/actions') {
+      return sendJson(res, 200, { actions: options.actions?.list() ?? [] });
+    }
 
     // No icon: an empty answer instead of a 404 in the browser's console.
     if (path === '/favicon.ico') {
@@ -214,6 +253,27 @@ export async function startDashboardServer(
         server.closeAllConnections();
       }),
   };
+}
+
+/**
+ * Why a state-changing request did not come from this dashboard's own page,
+ * or undefined when it did: a browser sends the page's Origin with a POST
+ * (and Sec-Fetch-Site), and JSON cannot be posted across origins without a
+ * preflight this server never answers.
+ */
+export function notFromThisPage(req: IncomingMessage, host: string): string | undefined {
+  const origin = req.headers.origin;
+  if (origin !== `http://${host}`) {
+    return `only this dashboard's own page may do that (Origin ${origin === undefined ? 'missing' : JSON.stringify(origin)}, expected http://${host})`;
+  }
+  const site = req.headers['sec-fetch-site'];
+  if (site !== undefined && site !== 'same-origin') {
+    return `only this dashboard's own page may do that (Sec-Fetch-Site ${site})`;
+  }
+  if (!/^application\/json\b/.test(req.headers['content-type'] ?? '')) {
+    return 'send JSON (Content-Type: application/json)';
+  }
+  return undefined;
 }
 
 function sendJson(res: ServerResponse, status: number, body: unknown): void {

@@ -8,7 +8,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { StoppedError } from '../shared/backoff.ts';
 import { forEachLine } from '../shared/line-splitter.ts';
-import type { RuntimeEvents } from '../shared/runtime-events.ts';
+import type { InvocationReport, RuntimeEvents } from '../shared/runtime-events.ts';
 import { type FaultPlan, pickFault } from './faults.ts';
 
 export interface HostedFunction {
@@ -66,14 +66,36 @@ interface PendingInvocation {
 
 const WORKER_FILE = new URL('./lambda-worker.mjs', import.meta.url);
 
+type OutputStream = 'stdout' | 'stderr';
+
+/** Waits for the end of one invocation's output on both streams. */
+interface OutputEnd {
+  streams: Set<OutputStream>;
+  resolve(): void;
+  done: Promise<void>;
+}
+
 class ExecutionEnvironment {
   readonly worker: Worker;
   readonly ready: Promise<number>;
   readonly logStreamName: string;
-  /** The invocation being served, or the last one (for late log lines). */
+  /** The invocation being served, or the last one. */
   requestId: string | undefined;
   dead = false;
   private pending: PendingInvocation | undefined;
+  /** The line the worker writes on each stream after an invocation's output (see lambda-worker.mjs). */
+  private readonly endMarker = `\u001eend-of-invocation ${randomBytes(8).toString('hex')}`;
+  /**
+   * Per stream, the invocations whose output has not ended yet, oldest first:
+   * a line belongs to the first (output arrives on its own channel, so it may
+   * come after the result, even after the next invocation started).
+   */
+  private readonly open: Record<OutputStream, string[]> = { stdout: [], stderr: [] };
+  private readonly lastEnded: Record<OutputStream, string | undefined> = {
+    stdout: undefined,
+    stderr: undefined,
+  };
+  private readonly outputEnds = new Map<string, OutputEnd>();
 
   constructor(
     readonly fn: HostedFunction,
@@ -102,19 +124,26 @@ class ExecutionEnvironment {
         logGroupName: this.logGroupName,
         logStreamName: this.logStreamName,
         enableSourceMaps,
+        endMarker: this.endMarker,
       },
     });
     for (const stream of ['stdout', 'stderr'] as const) {
-      forEachLine(this.worker[stream], (line) =>
+      const emit = (line: string) =>
         events.emit('log', {
           function: fn.name,
           functionName: fn.functionName,
           stream,
           line,
-          requestId: this.requestId,
+          requestId: this.open[stream][0] ?? this.lastEnded[stream] ?? this.requestId,
           time: new Date(),
-        }),
-      );
+        });
+      forEachLine(this.worker[stream], (line) => {
+        const at = line.indexOf(this.endMarker);
+        if (at < 0) return emit(line);
+        // Output without a final newline ends up on the marker's line.
+        if (at > 0) emit(line.slice(0, at));
+        this.ended(stream, line.slice(at + this.endMarker.length).trim());
+      });
     }
 
     this.ready = new Promise<number>((resolve, reject) => {
@@ -127,6 +156,9 @@ class ExecutionEnvironment {
       const fail = (error: Error) => {
         if (!this.dead) this.onDeath(this);
         this.dead = true;
+        // A dead Worker writes nothing more: whoever waits for output has it all.
+        for (const end of this.outputEnds.values()) end.resolve();
+        this.outputEnds.clear();
         reject(error);
         this.pending?.reject(error);
         this.pending = undefined;
@@ -164,8 +196,42 @@ class ExecutionEnvironment {
     return this.fn.logGroupName ?? `/aws/lambda/${this.fn.functionName}`;
   }
 
+  /**
+   * Resolves once all of `requestId`'s output has arrived (or the Worker is
+   * gone). Ask before run(): the end may arrive before the result.
+   */
+  outputEnded(requestId: string): Promise<void> {
+    let end = this.outputEnds.get(requestId);
+    if (!end) {
+      let resolve = () => {};
+      const done = new Promise<void>((r) => {
+        resolve = r;
+      });
+      end = { streams: new Set(), resolve, done };
+      if (this.dead) resolve();
+      else this.outputEnds.set(requestId, end);
+    }
+    return end.done;
+  }
+
+  private ended(stream: OutputStream, requestId: string): void {
+    const open = this.open[stream];
+    const index = open.indexOf(requestId);
+    if (index >= 0) open.splice(0, index + 1);
+    this.lastEnded[stream] = requestId;
+    const end = this.outputEnds.get(requestId);
+    if (!end) return;
+    end.streams.add(stream);
+    if (end.streams.size === 2) {
+      this.outputEnds.delete(requestId);
+      end.resolve();
+    }
+  }
+
   run(requestId: string, event: unknown, deadline: number): Promise<unknown> {
     this.requestId = requestId;
+    this.open.stdout.push(requestId);
+    this.open.stderr.push(requestId);
     if (this.dead) {
       return Promise.reject(
         new FunctionError(
@@ -262,7 +328,27 @@ interface FunctionPool {
 
 export interface InvokeOptions {
   requestId?: string;
+  /** Handed the promise that resolves once all of the invocation's output has arrived. */
+  onOutputEnd?: (ended: Promise<void>) => void;
 }
+
+/** One invocation with its outcome and log, as Lambda's Invoke with LogType Tail reports it. */
+export interface InvocationRecord {
+  requestId: string;
+  functionName: string;
+  /** The handler's result, when it succeeded. */
+  result?: unknown;
+  /** What failed, when it did. */
+  error?: FunctionError;
+  /**
+   * The invocation's log as in CloudWatch: START, what the function wrote,
+   * an error line when it failed, END and REPORT.
+   */
+  log: string[];
+}
+
+/** How long to wait for an invocation's output after its result; it normally comes first. */
+const OUTPUT_WAIT_MS = 2_000;
 
 export class LambdaHost {
   private readonly pools = new Map<string, FunctionPool>();
@@ -302,11 +388,70 @@ export class LambdaHost {
     const pool = this.pools.get(name);
     if (!pool) return Promise.reject(new Error(`No function ${name} in the local runtime`));
     if (this.stopping) return Promise.reject(new StoppedError());
-    const invocation = this.invokeIn(pool, event, options.requestId ?? randomUUID());
+    const invocation = this.invokeIn(
+      pool,
+      event,
+      options.requestId ?? randomUUID(),
+      options.onOutputEnd,
+    );
     this.inFlight.add(invocation);
     const forget = () => this.inFlight.delete(invocation);
     invocation.then(forget, forget);
     return invocation;
+  }
+
+  /**
+   * Invokes `name` like invoke() and resolves (never rejects for a function
+   * error) with the outcome and the invocation's own log lines.
+   */
+  async invokeWithLog(
+    name: string,
+    event: unknown,
+    options: Omit<InvokeOptions, 'onOutputEnd'> = {},
+  ): Promise<InvocationRecord> {
+    const requestId = options.requestId ?? randomUUID();
+    const lines: string[] = [];
+    let report: InvocationReport | undefined;
+    const offLog = this.events.on('log', (entry) => {
+      if (entry.requestId === requestId) lines.push(entry.line);
+    });
+    const offReport = this.events.on('invocation', (entry) => {
+      if (entry.requestId === requestId) report = entry;
+    });
+    let outputEnded: Promise<void> | undefined;
+    try {
+      const outcome = await this.invoke(name, event, {
+        requestId,
+        onOutputEnd: (ended) => {
+          outputEnded = ended;
+        },
+      }).then(
+        (result) => ({ result, error: undefined }),
+        (error: unknown) => ({
+          result: undefined,
+          error:
+            error instanceof FunctionError
+              ? error
+              : new FunctionError(
+                  (error as Error)?.name ?? 'Error',
+                  String((error as Error)?.message ?? error),
+                  this.pools.get(name)?.fn.functionName ?? name,
+                  requestId,
+                ),
+        }),
+      );
+      if (outputEnded) await settleWithin(outputEnded, OUTPUT_WAIT_MS);
+      const fn = this.pools.get(name)?.fn;
+      return {
+        requestId,
+        functionName: fn?.functionName ?? name,
+        ...(outcome.error ? { error: outcome.error } : { result: outcome.result }),
+        log: invocationLog(requestId, lines, outcome.error, report, fn?.memoryMb),
+      };
+    } finally {
+      offLog();
+      offReport();
+    }
   }
 
   /** Waits for running invocations, at most `timeoutMs`. Returns whether all finished. */
@@ -333,7 +478,12 @@ export class LambdaHost {
     await Promise.all(all.map((env) => env.terminate()));
   }
 
-  private async invokeIn(pool: FunctionPool, event: unknown, requestId: string): Promise<unknown> {
+  private async invokeIn(
+    pool: FunctionPool,
+    event: unknown,
+    requestId: string,
+    onOutputEnd?: (ended: Promise<void>) => void,
+  ): Promise<unknown> {
     const { fn } = pool;
     await pool.limit?.acquire();
     const started = performance.now();
@@ -351,6 +501,7 @@ export class LambdaHost {
       pool.all.add(env);
     }
     env.requestId = requestId;
+    onOutputEnd?.(env.outputEnded(requestId));
     const fault = pickFault(this.faults(), fn.name, Math.random());
     if (fault) this.events.notice('warn', fn.name, `injected fault: ${fault} (${requestId})`);
     let initDurationMs: number | undefined;
@@ -450,6 +601,50 @@ export class LambdaHost {
       error: error ? { name: error.name, message: error.message } : undefined,
     });
   }
+}
+
+function settleWithin(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    promise,
+    new Promise<void>((resolve) => {
+      timer = setTimeout(resolve, ms);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
+/** The lines CloudWatch Logs would hold for one invocation. */
+function invocationLog(
+  requestId: string,
+  lines: readonly string[],
+  error: FunctionError | undefined,
+  report: InvocationReport | undefined,
+  memoryMb: number | undefined,
+): string[] {
+  const log = [`START RequestId: ${requestId} Version: $LATEST`, ...lines];
+  if (error) {
+    log.push(
+      `${new Date().toISOString()}\t${requestId}\tERROR\tInvoke Error \t${JSON.stringify({
+        errorType: error.errorType,
+        errorMessage: error.message,
+        stack: error.remoteStack?.split('\n') ?? [],
+      })}`,
+    );
+  }
+  log.push(`END RequestId: ${requestId}`);
+  const parts = [`REPORT RequestId: ${requestId}`];
+  if (report) {
+    parts.push(
+      `Duration: ${report.durationMs.toFixed(2)} ms`,
+      `Billed Duration: ${Math.ceil(report.durationMs)} ms`,
+    );
+  }
+  if (memoryMb !== undefined) parts.push(`Memory Size: ${memoryMb} MB`);
+  if (report?.initDurationMs !== undefined) {
+    parts.push(`Init Duration: ${report.initDurationMs.toFixed(2)} ms`);
+  }
+  log.push(parts.join('\t'));
+  return log;
 }
 
 function traceId(): string {

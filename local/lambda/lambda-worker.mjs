@@ -76,20 +76,32 @@ async function invoke({ requestId, event, deadline, traceId }) {
   return returned;
 }
 
+// Output travels to the host on its own channel: a line after the last one
+// of each invocation, on both streams, tells the host it has all of them (the
+// host keeps it out of the logs).
+function markEnd(requestId) {
+  const marker = `${config.endMarker} ${requestId}\n`;
+  process.stdout.write(marker);
+  process.stderr.write(marker);
+}
+
 parentPort.on('message', async (message) => {
   if (message.type !== 'invoke') return;
+  let outcome;
   try {
     const value = await invoke(message);
     // Lambda returns the result as JSON: undefined becomes null, class
     // instances become plain objects.
     const json = JSON.stringify(value ?? null);
-    parentPort.postMessage({ type: 'result', requestId: message.requestId, ok: true, json });
+    outcome = { type: 'result', requestId: message.requestId, ok: true, json };
   } catch (error) {
-    parentPort.postMessage({
+    outcome = {
       type: 'result',
       requestId: message.requestId,
       ok: false,
       error: serializeError(error),
-    });
+    };
   }
+  markEnd(message.requestId);
+  parentPort.postMessage(outcome);
 });

@@ -20,7 +20,7 @@ describe('fetch-prices', () => {
 
   it('runs for one schedule period plus 15 s and gets its settings from the environment', () => {
     const template = synth({
-      fetchScheduleMinutes: 2,
+      fetchSchedule: 'rate(2 minutes)',
       symbols: ['BTC-USD', 'ETH-EUR'],
       priceSource: 'sim',
       coinbaseBaseUrl: 'http://127.0.0.1:9999/',
@@ -49,6 +49,21 @@ describe('fetch-prices', () => {
       SCHEDULE_PERIOD_SECONDS: '120',
       SIM_SEED: '7',
     });
+  });
+
+  it('takes a cron schedule: one invocation ticks until the next is due (the shortest gap), at most 14 minutes', () => {
+    const market = synth({ fetchSchedule: 'cron(0/10 8-17 ? * MON-FRI *)' });
+    const hourly = synth({ fetchSchedule: 'cron(5 * * * ? *)' });
+    const periodOf = (template: ReturnType<typeof synth>) => {
+      const [, fn] = resource(template, 'AWS::Lambda::Function', 'FetchPrices');
+      return [environmentOf(fn).SCHEDULE_PERIOD_SECONDS, fn.Properties.Timeout];
+    };
+
+    market.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(0/10 8-17 ? * MON-FRI *)',
+    });
+    expect(periodOf(market)).toEqual(['600', 615]);
+    expect(periodOf(hourly)).toEqual(['840', 855]);
   });
 
   it('may only write to the stream', () => {

@@ -39,13 +39,13 @@ describe('gold rollup', () => {
 
   it('takes its schedule, source consumer and timeout from the configuration', () => {
     const template = synth({
-      rollup: { scheduleMinutes: 1, sourceConsumer: 'batch', timeoutSeconds: 120 },
+      rollup: { schedule: 'cron(5 * * * ? *)', sourceConsumer: 'batch', timeoutSeconds: 120 },
     });
     const [, fn] = resource(template, 'AWS::Lambda::Function', 'Rollup');
 
     for (const [name] of RULES) {
       const [, rule] = resource(template, 'AWS::Events::Rule', name);
-      expect(rule.Properties.ScheduleExpression).toBe('rate(1 minute)');
+      expect(rule.Properties.ScheduleExpression).toBe('cron(5 * * * ? *)');
     }
     expect(fn.Properties).toMatchObject({
       Timeout: 120,

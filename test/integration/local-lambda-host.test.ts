@@ -239,4 +239,49 @@ describe('Lambda host', () => {
     expect(of('stderr')).toEqual([['Chatty', 'on stderr']]);
     expect(lines.every((l) => l.requestId === result.context.awsRequestId)).toBe(true);
   });
+
+  it('gives invokeWithLog the invocation’s own lines only, even back to back on one environment', async () => {
+    const { host } = startHost();
+    host.register(probe('Tail'));
+
+    const records = [];
+    for (const n of [1, 2, 3]) {
+      records.push(
+        await host.invokeWithLog('Tail', {
+          log: [`a${n}`, `b${n}`],
+          stderr: `e${n}`,
+          unterminated: `u${n}`,
+        }),
+      );
+    }
+
+    expect(host.environmentCount('Tail')).toBe(1);
+    for (const [i, record] of records.entries()) {
+      const n = i + 1;
+      const body = record.log.slice(1, -2);
+      expect(record.log[0]).toBe(`START RequestId: ${record.requestId} Version: $LATEST`);
+      expect([...body].sort()).toEqual([`a${n}`, `b${n}`, `e${n}`, `u${n}`]);
+      expect(record.log.at(-2)).toBe(`END RequestId: ${record.requestId}`);
+      expect(record.log.at(-1)).toMatch(new RegExp(`^REPORT RequestId: ${record.requestId}\t`));
+      expect(record.result).toMatchObject({ invocations: n });
+    }
+  });
+
+  it('reports a failed invocation in the record, with its error line in the log', async () => {
+    const { host } = startHost();
+    host.register(probe('Failing'));
+
+    const record = await host.invokeWithLog('Failing', {
+      log: ['before the throw'],
+      throw: { name: 'TypeError', message: 'nope' },
+    });
+
+    expect(record.result).toBeUndefined();
+    expect(record.error).toBeInstanceOf(FunctionError);
+    expect(record.error?.errorType).toBe('TypeError');
+    expect(record.log).toContain('before the throw');
+    expect(record.log.find((l) => l.includes('Invoke Error'))).toMatch(
+      /\tERROR\tInvoke Error \t\{"errorType":"TypeError","errorMessage":"nope"/,
+    );
+  });
 });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { startLocalRuntime } from '../../local/runtime.ts';
 import { StoppedError } from '../../local/shared/backoff.ts';
-import type { Notice } from '../../local/shared/runtime-events.ts';
+import { createDrivenClock } from '../../local/shared/driven-clock.ts';
 import { writeFixtureAssembly } from '../fixtures/local/assembly.ts';
 import {
   FAST,
@@ -158,25 +158,48 @@ describe('local runtime', () => {
     expect((await scheduledRows(run)).map((r) => r.event)).toEqual([{ byHand: true }]);
   });
 
-  it('warns about cron schedules and skips them', async () => {
-    const notices: Notice[] = [];
+  it('fires a cron schedule at its minutes on a driven clock, across a day boundary', async () => {
+    const clock = createDrivenClock('2026-01-31T22:30:00Z');
     run = await startFixtureRuntime(
       {
         streamName: uniqueStreamName('rt-cron'),
         mapping: false,
-        schedule: { expression: 'cron(0 * * * ? *)' },
+        schedule: { expression: 'cron(5 * * * ? *)' },
       },
-      { listeners: { notice: (n) => notices.push(n) } },
+      { clock },
     );
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const listed = run.runtime.schedules().map((s) => s.nextFirings.map((d) => d.toISOString()));
 
-    expect(
-      notices.some(
-        (n) =>
-          n.level === 'warn' && /cron\(0 \* \* \* \? \*\).*not supported locally/.test(n.message),
-      ),
-    ).toBe(true);
-    expect(await scheduledRows(run)).toEqual([]);
+    await clock.advanceTo('2026-02-01T01:30:00Z');
+
+    // Each invocation has run (and written its row) by the time the advance returns.
+    expect((await scheduledRows(run)).map((r) => r.event.time)).toEqual([
+      '2026-01-31T23:05:00Z',
+      '2026-02-01T00:05:00Z',
+      '2026-02-01T01:05:00Z',
+    ]);
+    expect(listed).toEqual([
+      ['2026-01-31T23:05:00.000Z', '2026-02-01T00:05:00.000Z', '2026-02-01T01:05:00.000Z'],
+    ]);
+  });
+
+  it('fires a rule now on request, with the time of the runtime’s clock', async () => {
+    const clock = createDrivenClock('2026-01-31T22:30:00Z');
+    run = await startFixtureRuntime(
+      {
+        streamName: uniqueStreamName('rt-fire'),
+        mapping: false,
+        schedule: { expression: 'cron(0 0 1 1 ? 2199)' },
+      },
+      { clock },
+    );
+
+    const fired = run.runtime.fire('EveryMinute');
+    await Promise.all(fired.map((f) => f.result));
+
+    expect(fired.map((f) => f.rule)).toEqual(['EveryMinute']);
+    expect((await scheduledRows(run)).map((r) => r.event.time)).toEqual(['2026-01-31T22:30:00Z']);
+    expect(() => run?.runtime.fire('Nope')).toThrow(/no schedule rule "Nope".*EveryMinute/);
   });
 
   it('stops cleanly: no more invocations afterwards', async () => {

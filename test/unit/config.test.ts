@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   configFromContext,
   DEFAULT_CONFIG,
+  fetchPeriodSeconds,
   type PricestreamConfig,
   parseConfig,
 } from '../../cdk/config.ts';
@@ -92,6 +93,58 @@ describe('parseConfig', () => {
     );
 
     expect(error.setting).toBe('realtime.maxRecordAgeSeconds');
+  });
+});
+
+describe('schedules', () => {
+  it('take any rate() or cron() expression, defaults as before', () => {
+    expect(DEFAULT_CONFIG.fetchSchedule).toBe('rate(1 minute)');
+    expect(DEFAULT_CONFIG.rollup.schedule).toBe('rate(10 minutes)');
+
+    const config = parseConfig({
+      fetchSchedule: 'cron(0/10 8-17 ? * MON-FRI *)',
+      rollup: { schedule: 'rate(1 hour)' },
+    });
+
+    expect(config.fetchSchedule).toBe('cron(0/10 8-17 ? * MON-FRI *)');
+    expect(config.rollup.schedule).toBe('rate(1 hour)');
+  });
+
+  it.each([
+    ['fetchSchedule', { fetchSchedule: 'rate(5 minute)' }, /with the value 5 the unit is minutes/],
+    ['fetchSchedule', { fetchSchedule: 'every minute' }, /not a rate\(...\) or cron\(...\)/],
+    [
+      'rollup.schedule',
+      { rollup: { schedule: 'cron(0 12 * * MON *)' } },
+      /exactly one of day-of-month and day-of-week must be \?/,
+    ],
+    ['rollup.schedule', { rollup: { schedule: 'cron(0 12 * * ?)' } }, /takes 6 fields/],
+  ])('refuse a bad expression in %s with the rule it breaks', (setting, raw, message) => {
+    const error = configError(() => parseConfig(raw));
+
+    expect(error.setting).toBe(setting);
+    expect(error.message).toMatch(message);
+  });
+
+  it('say what the renamed minute settings became, also as -c overrides', () => {
+    expect(configError(() => parseConfig({ fetchScheduleMinutes: 2 })).message).toMatch(
+      /unknown setting \(renamed: use fetchSchedule, e\.g\. fetchSchedule=rate\(5 minutes\)\)/,
+    );
+    const error = configError(() =>
+      configFromContext(context({ 'pricestream:rollup.scheduleMinutes': '5' })),
+    );
+    expect(error.setting).toBe('rollup.scheduleMinutes');
+    expect(error.message).toMatch(/renamed: use rollup\.schedule/);
+  });
+
+  it('keep the fetch ticks within one invocation', () => {
+    const error = configError(() =>
+      parseConfig({ fetchSchedule: 'rate(1 minute)', pollIntervalSeconds: 61 }),
+    );
+
+    expect(error.setting).toBe('pollIntervalSeconds');
+    expect(fetchPeriodSeconds('cron(5,35 14 * * ? *)')).toBe(840);
+    expect(fetchPeriodSeconds('cron(0/5 8-17 ? * MON-FRI *)')).toBe(300);
   });
 });
 

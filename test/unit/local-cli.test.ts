@@ -6,19 +6,21 @@ import { PROJECT_DIR, resolveSettings } from '../../local/runtime.ts';
 import { displayUrl } from '../../local/shared/display-url.ts';
 
 describe('parseArgs', () => {
-  it('defaults to synthesizing when stale, quiet, and the stack’s own price source', () => {
+  it('defaults to synthesizing when stale, quiet, the stack’s own price source, rate rules firing at start', () => {
     expect(parseArgs([])).toEqual({
       source: undefined,
       retentionMinutes: undefined,
       synth: 'if-stale',
       verbose: false,
       help: false,
+      context: {},
+      rateStart: 'now',
     });
     expect(parseArgs(['--synth']).synth).toBe(true);
   });
 
   it('reads --source in both spellings, --no-synth and --verbose', () => {
-    expect(parseArgs(['--source', 'sim', '--no-synth', '--verbose'])).toEqual({
+    expect(parseArgs(['--source', 'sim', '--no-synth', '--verbose'])).toMatchObject({
       source: 'sim',
       retentionMinutes: undefined,
       synth: false,
@@ -28,23 +30,53 @@ describe('parseArgs', () => {
     expect(parseArgs(['--source=coinbase']).source).toBe('coinbase');
   });
 
-  it('rejects unknown options and sources', () => {
+  it('takes -c KEY=VALUE context as cdk synth does, repeated, values with = and spaces', () => {
+    const options = parseArgs([
+      '-c',
+      'pricestream:rollup.schedule=cron(* * * * ? *)',
+      '--context=pricestream:shardCount=4',
+      '--rate-start',
+      'period',
+    ]);
+
+    expect(options.context).toEqual({
+      'pricestream:rollup.schedule': 'cron(* * * * ? *)',
+      'pricestream:shardCount': '4',
+    });
+    expect(options.rateStart).toBe('period');
+  });
+
+  it('answers a wrong option or value in one line naming the option, the allowed values and what it got', () => {
     expect(() => parseArgs(['--source', 'binance'])).toThrow(UsageError);
-    expect(() => parseArgs(['--source'])).toThrow(/got nothing/);
-    expect(() => parseArgs(['--fast'])).toThrow(/unknown option --fast/);
+    expect(() => parseArgs(['--source', 'binance'])).toThrow(
+      '--source must be coinbase, sim or auto, got binance',
+    );
+    expect(() => parseArgs(['--rate-start', 'soon'])).toThrow(
+      '--rate-start must be now or period, got soon',
+    );
+    expect(() => parseArgs(['--source'])).toThrow(/--source <value>' argument missing/);
+    expect(() => parseArgs(['--fast'])).toThrow(/Unknown option '--fast'/);
+    expect(() => parseArgs(['-c', 'shardCount'])).toThrow(
+      '--context takes KEY=VALUE (e.g. pricestream:shardCount=4), got shardCount',
+    );
+    expect(() => parseArgs(['--no-synth', '-c', 'a=b'])).toThrow(
+      '--context needs a synthesis: leave out --no-synth',
+    );
   });
 
   it('reads --retention-minutes, and refuses what is not a number of minutes in one line', () => {
     expect(parseArgs(['--retention-minutes', '2']).retentionMinutes).toBe(2);
     expect(parseArgs(['--retention-minutes=0.5']).retentionMinutes).toBe(0.5);
     for (const bad of ['banana', '0', '-3', '']) {
-      expect(() => parseArgs(['--retention-minutes', bad])).toThrow(
+      expect(() => parseArgs([`--retention-minutes=${bad}`])).toThrow(
         new UsageError(
           `--retention-minutes must be a number of minutes from 0.1 to 525600, got ${bad}`,
         ),
       );
     }
-    expect(() => parseArgs(['--retention-minutes'])).toThrow(/got nothing/);
+    expect(() => parseArgs(['--retention-minutes'])).toThrow(
+      /--retention-minutes <value>' argument missing/,
+    );
   });
 });
 
