@@ -78,7 +78,10 @@ describe('the retention on kinesis-local', () => {
   it('dead-letters once the records a held-back consumer lets age out, redrives each once, and then drops them', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'pricestream-retention-'));
     const hold = path.join(dir, 'hold');
-    await writeFile(hold, 'held');
+    // The held-back consumer's invocation waits while the file says "hang"
+    // (no checkpoint, no retry: the decisions below cannot race it), and
+    // fails while it says anything else.
+    await writeFile(hold, 'hang');
     const stream = uniqueStreamName('retention');
     let offsetMs = 0;
     // Retried until the records are too old: only the retention ends it.
@@ -127,6 +130,7 @@ describe('the retention on kinesis-local', () => {
     expect(await streamIds(stream)).toEqual(ids(1, 5));
 
     // Its next retry finds them too old: each is given up once, to its dead letters.
+    await writeFile(hold, 'held');
     await waitFor(
       async () => (await deadLettered(pool, 'Second')).flatMap((d) => d.ids).length === 5,
       20_000,
