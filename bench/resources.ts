@@ -161,13 +161,40 @@ function pssKb(pid: number): number {
   }
 }
 
+/** Resident set of one process, MB (0 when it is gone). */
+export function rssMb(pid: number): number {
+  return round2(statusKb(pid, 'VmRSS') / 1024);
+}
+
+/** Proportional set size of a process and everything below it, MB (shared memory counted once). */
+export function treePssMb(root: number): number {
+  return round2(processTree(root).reduce((sum, pid) => sum + pssKb(pid), 0) / 1024);
+}
+
+/**
+ * Private memory (USS: Private_Clean + Private_Dirty) of a process and
+ * everything below it, MB: what the processes hold apart from memory they
+ * share (PostgreSQL's shared buffers).
+ */
+export function treePrivateMb(root: number): number {
+  const privateKb = (pid: number) => {
+    try {
+      const text = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+      const field = (name: string) =>
+        Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? 0);
+      return field('Private_Clean') + field('Private_Dirty');
+    } catch {
+      return 0;
+    }
+  };
+  return round2(processTree(root).reduce((sum, pid) => sum + privateKb(pid), 0) / 1024);
+}
+
 export function sampleMemory(pids: ResourcePids): MemoryUse {
   return {
     runtimeRssMb: round2(process.memoryUsage.rss() / 2 ** 20),
-    kinesisRssMb: pids.kinesis ? round2(statusKb(pids.kinesis, 'VmRSS') / 1024) : 0,
-    postgresPssMb: pids.postgres
-      ? round2(processTree(pids.postgres).reduce((sum, pid) => sum + pssKb(pid), 0) / 1024)
-      : 0,
+    kinesisRssMb: pids.kinesis ? rssMb(pids.kinesis) : 0,
+    postgresPssMb: pids.postgres ? treePssMb(pids.postgres) : 0,
   };
 }
 

@@ -13,6 +13,8 @@ export interface CliOptions {
   /** `-c key=value` context for the synthesis, as `cdk synth` takes it. */
   context: Record<string, string>;
   rateStart: RateStart;
+  /** Local only: the streams' retention in minutes instead of the template's. */
+  retentionMinutes: number | undefined;
 }
 
 export class UsageError extends Error {
@@ -31,6 +33,8 @@ Options:
   -c, --context KEY=VALUE     context for the synthesis, as cdk synth takes it, e.g.
                               -c 'pricestream:rollup.schedule=cron(* * * * ? *)'
                               (may be repeated)
+  --retention-minutes <n>     keep stream records n minutes (0.1 to 525600) instead of
+                              the template's RetentionPeriodHours; local only
   --rate-start now|period     when rate() schedules first fire: now (default: at
                               start, so the first data comes at once) or one
                               period after start (as on AWS)
@@ -70,6 +74,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     source?: string;
     context?: string[];
     'rate-start'?: string;
+    'retention-minutes'?: string;
     synth?: boolean;
     'no-synth'?: boolean;
     verbose?: boolean;
@@ -82,6 +87,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
         source: { type: 'string' },
         context: { type: 'string', short: 'c', multiple: true },
         'rate-start': { type: 'string' },
+        'retention-minutes': { type: 'string' },
         synth: { type: 'boolean' },
         'no-synth': { type: 'boolean' },
         verbose: { type: 'boolean', short: 'v' },
@@ -95,6 +101,7 @@ export function parseArgs(argv: readonly string[]): CliOptions {
   }
   const source = oneOf('--source', values.source, SOURCES);
   const rateStart = oneOf('--rate-start', values['rate-start'], RATE_STARTS) ?? 'now';
+  const retentionMinutes = minutes('--retention-minutes', values['retention-minutes']);
   const context: Record<string, string> = {};
   for (const pair of values.context ?? []) {
     const at = pair.indexOf('=');
@@ -119,7 +126,21 @@ export function parseArgs(argv: readonly string[]): CliOptions {
     help: values.help ?? false,
     context,
     rateStart,
+    retentionMinutes,
   };
+}
+
+function minutes(option: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const parsed = Number(value);
+  if (value.trim() === '' || !(parsed >= 0.1 && parsed <= 525_600)) {
+    throw new UsageError(`${option} must be a number of minutes from 0.1 to 525600, got ${value}`);
+  }
+  return parsed;
+}
+
+export function formatRetention(ms: number): string {
+  return ms % 3_600_000 === 0 ? `${ms / 3_600_000} h` : `${+(ms / 60_000).toFixed(2)} min`;
 }
 
 function oneOf<T extends string>(
@@ -146,14 +167,21 @@ function utcMinute(date: Date, now: number): string {
 /** What runs where, printed once the runtime is up. */
 export function formatSummary(
   runtime: LocalRuntime,
-  options: Pick<CliOptions, 'source' | 'rateStart'>,
+  options: Pick<CliOptions, 'source' | 'rateStart' | 'retentionMinutes'>,
 ): string {
   const { model } = runtime;
   const lines = [
     `pricestream local runtime: stack ${runtime.stackName} from ${runtime.cdkOut}`,
     `  PostgreSQL    ${displayUrl(runtime.databaseUrl)}${runtime.pids.postgres ? ` (embedded, pid ${runtime.pids.postgres})` : ' (external)'}`,
     `  Kinesis       ${runtime.kinesisEndpoint}${runtime.pids.kinesis ? ` (kinesis-local, pid ${runtime.pids.kinesis})` : ' (external)'}`,
-    `  streams       ${model.streams.map((s) => `${s.name} (${s.shardCount} shards)`).join(', ') || 'none'}`,
+    `  streams       ${
+      model.streams
+        .map(
+          (s) =>
+            `${s.name} (${s.shardCount} shards, retention ${formatRetention(runtime.retentionMs[s.name] ?? s.retentionHours * 3_600_000)}${options.retentionMinutes !== undefined ? ', --retention-minutes' : ''})`,
+        )
+        .join(', ') || 'none'
+    }`,
     `  functions     ${
       runtime.functions
         .filter((f) => f.hosted)

@@ -2,7 +2,7 @@
  * `npm start`: runs the synthesized stack on this machine.
  *
  *   npm start -- [--source coinbase|sim|auto] [-c KEY=VALUE]… [--rate-start now|period]
- *                [--synth | --no-synth] [--verbose]
+ *                [--retention-minutes n] [--synth | --no-synth] [--verbose]
  */
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
@@ -117,6 +117,9 @@ async function run(): Promise<number> {
       synth: options.synth,
       context: options.context,
       rateStart: options.rateStart,
+      ...(options.retentionMinutes !== undefined
+        ? { retentionMinutes: options.retentionMinutes }
+        : {}),
       listeners: combineListeners(printer, collector.listeners),
       functionEnv: (fn) =>
         options.source &&

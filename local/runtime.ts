@@ -37,6 +37,7 @@ import {
   recordRedrive,
   redriveBatch,
 } from './kinesis/redrive.ts';
+import { keepRetention, RetentionKeeper, type TrimRequest } from './kinesis/retention.ts';
 import { ensureStreams } from './kinesis/streams.ts';
 import { FaultPlanFile } from './lambda/faults.ts';
 import { matchFunction } from './lambda/function-names.ts';
@@ -153,10 +154,25 @@ export interface LocalRuntimeOptions {
    * The runtime's clock: what the schedules fire on (give a driven clock,
    * local/shared/driven-clock.ts, to run them without waiting), and what the
    * event source mappings read (record age, retention, LATEST starts,
-   * dead-letter times). A plain Clock gets real timers. Default the system
-   * clock. The functions themselves run on the real clock.
+   * dead-letter times) and the retention (what is old enough to drop). A
+   * plain Clock gets real timers. Default the system clock. The functions
+   * themselves run on the real clock.
    */
   clock?: Clock | TimerClock;
+  /**
+   * Local only: the streams keep their records this many minutes instead of
+   * the template's RetentionPeriodHours (tests and soaks age records out in
+   * minutes). Default: the template's.
+   */
+  retentionMinutes?: number;
+  /**
+   * Drop records past the retention from kinesis-local (patched, see
+   * retention.ts). Default: when the runtime started kinesis-local itself; an
+   * external Kinesis is left alone.
+   */
+  trimStreams?: boolean;
+  /** How often the retention is applied, ms. Default a tenth of the retention, 1 s to 60 s. */
+  trimIntervalMs?: number;
 }
 
 export type FunctionEnvOverrides =
@@ -251,6 +267,8 @@ export interface LocalRuntime {
   readonly checkpointTable: string;
   /** Process ids of the servers this runtime started (undefined: external or not started). */
   readonly pids: { postgres: number | undefined; kinesis: number | undefined };
+  /** How long each stream keeps its records, ms (the template's, or retentionMinutes). */
+  readonly retentionMs: Readonly<Record<string, number>>;
   readonly model: StackModel;
   readonly streams: readonly StreamModel[];
   readonly functions: readonly LocalFunction[];
@@ -285,6 +303,12 @@ export interface LocalRuntime {
    */
   redrive(filter?: RedriveFilter): Promise<RedriveReport[]>;
   on<K extends keyof RuntimeEventMap>(kind: K, listener: RuntimeListener<K>): () => void;
+  /**
+   * Applies the retention now (it also runs every trimIntervalMs): asks
+   * kinesis-local to drop the records past it that every mapping is past.
+   * Resolves to what was asked; empty when the runtime does not trim.
+   */
+  trimStreams(): Promise<TrimRequest[]>;
   /**
    * Stops schedules and pollers, lets running invocations finish (bounded by
    * shutdownGraceMs), ends the execution environments, then stops the servers
@@ -434,6 +458,15 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
 
     const redriving = new AbortController();
     cleanups.push(async () => redriving.abort());
+    const retentionMs = Object.fromEntries(
+      model.streams.map((stream) => [
+        stream.name,
+        options.retentionMinutes !== undefined
+          ? options.retentionMinutes * 60_000
+          : stream.retentionHours * 3_600_000,
+      ]),
+    );
+    const checkpoints = new CheckpointStore(pool);
     mappings = await startMappings(
       model,
       options.kinesis === false ? { ...options, eventSourceMappings: false } : options,
@@ -442,9 +475,10 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         host,
         kinesis,
         events,
-        checkpoints: new CheckpointStore(pool),
+        checkpoints,
         deadLetters: new DeadLetterStore(pool, clock),
         region: settings.region,
+        retentionMs,
         clock,
       },
     );
@@ -452,6 +486,31 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
     cleanups.push(async () => {
       await Promise.all(mappings.map((mapping) => mapping.stop(remainingGrace())));
     });
+
+    const trimming =
+      options.kinesis !== false && (options.trimStreams ?? services.kinesisPid !== undefined);
+    const keepers = trimming
+      ? model.streams.map(
+          (stream) =>
+            new RetentionKeeper({
+              kinesis,
+              streamName: stream.name,
+              retentionMs: retentionMs[stream.name] as number,
+              mappings: mappings
+                .filter((mapping) => mapping.model.streamName === stream.name)
+                .map((mapping) => mapping.model),
+              checkpoints,
+              clock,
+            }),
+        )
+      : [];
+    const retention = keepRetention(keepers, {
+      everyMs:
+        options.trimIntervalMs ??
+        Math.min(60_000, Math.max(1_000, Math.min(...Object.values(retentionMs)) / 10)),
+      notice: (message) => events.notice('warn', 'retention', message),
+    });
+    cleanups.push(async () => retention.stop());
 
     const scheduler = new Scheduler({
       rules: model.rules,
@@ -488,6 +547,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
       deadLetterTable: DEAD_LETTER_TABLE,
       checkpointTable: CHECKPOINT_TABLE,
       pids: { postgres: services.postgresPid, kinesis: services.kinesisPid },
+      retentionMs,
       model,
       streams: model.streams,
       functions,
@@ -518,6 +578,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           notice: (message) => events.notice('info', 'redrive', message),
         }),
       on: (kind, listener) => events.on(kind, listener),
+      trimStreams: () => retention.trim(),
       stop: () => {
         // Cleanups run in reverse: scheduler, mappings (grace for running
         // batches), Lambda host (drain, then end the Workers), Kinesis
@@ -650,6 +711,8 @@ async function startMappings(
     checkpoints: CheckpointStore;
     deadLetters: DeadLetterStore;
     region: string;
+    /** Per stream. */
+    retentionMs: Readonly<Record<string, number>>;
     clock: Clock;
   },
 ): Promise<KinesisEventSourceMapping[]> {
@@ -679,7 +742,7 @@ async function startMappings(
       model: mapping,
       fn,
       region: deps.region,
-      retentionHours: stream?.retentionHours ?? 24,
+      retentionMs: deps.retentionMs[mapping.streamName] ?? 24 * 3_600_000,
       kinesis: deps.kinesis,
       invoke: (event) => deps.host.invoke(fn.displayName, event),
       checkpoints: deps.checkpoints,

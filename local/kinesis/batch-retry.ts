@@ -13,8 +13,8 @@ export interface RetryPolicy {
   maximumRetryAttempts: number;
   /** -1: no age limit (the stream's retention still applies). */
   maximumRecordAgeSeconds: number;
-  /** The stream's retention, which ends retries when nothing else does. */
-  retentionHours: number;
+  /** The stream's retention, ms, which ends retries when nothing else does. */
+  retentionMs: number;
   bisectBatchOnFunctionError: boolean;
   reportBatchItemFailures: boolean;
   backoff?: BackoffOptions;
@@ -71,7 +71,7 @@ export async function processLane(
   const maxAgeMs =
     policy.maximumRecordAgeSeconds >= 0
       ? policy.maximumRecordAgeSeconds * 1000
-      : policy.retentionHours * 3_600_000;
+      : policy.retentionMs;
   const expired = (record: ShardRecord) =>
     now() - record.approximateArrivalTimestamp.getTime() > maxAgeMs;
 

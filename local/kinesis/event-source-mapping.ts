@@ -3,12 +3,7 @@
  * runs a consumer per shard from its checkpoint, and invokes the function
  * with KinesisStreamEvents as the mapping's settings say.
  */
-import {
-  DescribeStreamSummaryCommand,
-  type KinesisClient,
-  ListShardsCommand,
-  type Shard,
-} from '@aws-sdk/client-kinesis';
+import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Clock } from '../../lambdas/shared/clock.ts';
 import type { EventSourceMappingModel, FunctionModel } from '../assembly/stack-model.ts';
 import {
@@ -34,6 +29,7 @@ import {
 import { ShardConsumer } from './shard-consumer.ts';
 import { PollingShardReader, type ShardRecordSource, type StartingPoint } from './shard-reader.ts';
 import { ensureStreamConsumer } from './stream-consumers.ts';
+import { listShards } from './streams.ts';
 import { SubscriptionShardReader } from './subscription-reader.ts';
 
 /**
@@ -67,8 +63,11 @@ export interface MappingDeps {
   model: EventSourceMappingModel;
   fn: FunctionModel;
   region: string;
-  /** The stream's retention: records older than this are gone, retries or not. */
-  retentionHours: number;
+  /**
+   * The stream's retention, ms: a record older than this is given up
+   * (RecordAgeExceeded, to the dead letters), retries or not.
+   */
+  retentionMs: number;
   kinesis: KinesisClient;
   /** Synchronous invocation of the mapping's function. */
   invoke(event: unknown): Promise<unknown>;
@@ -92,6 +91,8 @@ export interface MappingStatus {
   /** Records in successful invocations (a partial response counts the ones before the failure). */
   recordsSucceeded: number;
   recordsDeadLettered: number;
+  /** Of those, records that aged out of the retention before they were processed. */
+  recordsAgedOut: number;
   /** Last checkpointed sequence number per shard. */
   checkpoints: Record<string, string>;
 }
@@ -119,6 +120,7 @@ export class KinesisEventSourceMapping {
     batches: 0,
     recordsSucceeded: 0,
     recordsDeadLettered: 0,
+    recordsAgedOut: 0,
     checkpoints: {} as Record<string, string>,
   };
 
@@ -145,6 +147,7 @@ export class KinesisEventSourceMapping {
       batches: this.stats.batches,
       recordsSucceeded: this.stats.recordsSucceeded,
       recordsDeadLettered: this.stats.recordsDeadLettered,
+      recordsAgedOut: this.stats.recordsAgedOut,
       checkpoints: { ...this.stats.checkpoints },
     };
   }
@@ -210,7 +213,7 @@ export class KinesisEventSourceMapping {
   private async discoverShards(): Promise<void> {
     if (this.stopping.signal.aborted) return;
     await this.checkStream();
-    const shards = await this.listShards();
+    const shards = await listShards(this.deps.kinesis, this.deps.model.streamName);
     const checkpoints = await this.deps.checkpoints.load(
       this.deps.model.uuid,
       this.streamCreatedAt,
@@ -287,21 +290,6 @@ export class KinesisEventSourceMapping {
     this.streamCreatedAt = createdAt ?? this.streamCreatedAt;
   }
 
-  private async listShards(): Promise<Shard[]> {
-    const shards: Shard[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.deps.kinesis.send(
-        new ListShardsCommand(
-          nextToken ? { NextToken: nextToken } : { StreamName: this.deps.model.streamName },
-        ),
-      );
-      shards.push(...(page.Shards ?? []));
-      nextToken = page.NextToken;
-    } while (nextToken);
-    return shards;
-  }
-
   /** Runs one shard's consumer; after an unexpected failure, starts it again from its checkpoint. */
   private async runShard(shardId: string, initial: StartingPoint): Promise<void> {
     let start = initial;
@@ -362,7 +350,7 @@ export class KinesisEventSourceMapping {
           {
             maximumRetryAttempts: model.maximumRetryAttempts,
             maximumRecordAgeSeconds: model.maximumRecordAgeSeconds,
-            retentionHours: this.deps.retentionHours,
+            retentionMs: this.deps.retentionMs,
             bisectBatchOnFunctionError: model.bisectBatchOnFunctionError,
             reportBatchItemFailures: model.reportBatchItemFailures,
             backoff: options.backoff,
@@ -564,6 +552,7 @@ export class KinesisEventSourceMapping {
       );
     }
     this.stats.recordsDeadLettered += records.length;
+    if (why.condition === 'RecordAgeExceeded') this.stats.recordsAgedOut += records.length;
     this.notice(
       'warn',
       `${shardId}: gave up on ${records.length} record(s) (${why.condition}) → ${destination ? DEAD_LETTER_TABLE : 'discarded (no OnFailure destination)'}`,

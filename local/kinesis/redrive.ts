@@ -102,7 +102,7 @@ export async function redriveBatch(
     {
       ...deps.policy,
       maximumRecordAgeSeconds: -1,
-      retentionHours: Number.POSITIVE_INFINITY,
+      retentionMs: Number.POSITIVE_INFINITY,
     },
     {
       invoke: async (batch): Promise<InvokeOutcome> => {

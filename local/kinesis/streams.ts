@@ -4,6 +4,8 @@ import {
   DescribeStreamSummaryCommand,
   IncreaseStreamRetentionPeriodCommand,
   type KinesisClient,
+  ListShardsCommand,
+  type Shard,
 } from '@aws-sdk/client-kinesis';
 import type { StreamModel } from '../assembly/stack-model.ts';
 import { sleep } from '../shared/backoff.ts';
@@ -56,6 +58,20 @@ export async function ensureStreams(
       await waitUntilActive(kinesis, stream.name, timeoutMs);
     }
   }
+}
+
+/** Every shard of the stream, open and closed, page after page. */
+export async function listShards(kinesis: KinesisClient, streamName: string): Promise<Shard[]> {
+  const shards: Shard[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await kinesis.send(
+      new ListShardsCommand(nextToken ? { NextToken: nextToken } : { StreamName: streamName }),
+    );
+    shards.push(...(page.Shards ?? []));
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return shards;
 }
 
 async function describe(kinesis: KinesisClient, name: string) {

@@ -7,10 +7,9 @@ import {
   GetRecordsCommand,
   GetShardIteratorCommand,
   type KinesisClient,
-  ListShardsCommand,
-  type Shard,
 } from '@aws-sdk/client-kinesis';
 import type pg from 'pg';
+import { listShards } from '../../local/kinesis/streams.ts';
 import { CHAOS_PREFIX, POISON_MARK } from './producer.ts';
 
 export interface StreamContents {
@@ -26,15 +25,7 @@ export async function readStream(
   kinesis: KinesisClient,
   streamName: string,
 ): Promise<StreamContents> {
-  const shards: Shard[] = [];
-  let token: string | undefined;
-  do {
-    const page = await kinesis.send(
-      new ListShardsCommand(token ? { NextToken: token } : { StreamName: streamName }),
-    );
-    shards.push(...(page.Shards ?? []));
-    token = page.NextToken;
-  } while (token);
+  const shards = await listShards(kinesis, streamName);
   const contents: StreamContents = { valid: new Set(), poison: new Map(), records: 0 };
   for (const shard of shards) {
     let iterator = (

@@ -24,7 +24,7 @@ function records(count: number, ageMs = 0): ShardRecord[] {
 const policy = (overrides: Partial<RetryPolicy> = {}): RetryPolicy => ({
   maximumRetryAttempts: 3,
   maximumRecordAgeSeconds: -1,
-  retentionHours: 24,
+  retentionMs: 24 * 3_600_000,
   bisectBatchOnFunctionError: false,
   reportBatchItemFailures: true,
   backoff: { initialDelayMs: 1, maxDelayMs: 2 },
@@ -188,7 +188,7 @@ describe('processLane', () => {
 
   it('without a maximum age, gives up on records older than the stream retention', async () => {
     const hour = 3_600_000;
-    const policyWithoutAge = policy({ maximumRecordAgeSeconds: -1, retentionHours: 24 });
+    const policyWithoutAge = policy({ maximumRecordAgeSeconds: -1, retentionMs: 24 * 3_600_000 });
 
     const fresh = await runLane(records(1, 23 * hour), policyWithoutAge, () => ok);
     const stale = await runLane(records(1, 25 * hour), policyWithoutAge, () => ok);

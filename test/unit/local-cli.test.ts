@@ -9,6 +9,7 @@ describe('parseArgs', () => {
   it('defaults to synthesizing when stale, quiet, the stack’s own price source, rate rules firing at start', () => {
     expect(parseArgs([])).toEqual({
       source: undefined,
+      retentionMinutes: undefined,
       synth: 'if-stale',
       verbose: false,
       help: false,
@@ -21,6 +22,7 @@ describe('parseArgs', () => {
   it('reads --source in both spellings, --no-synth and --verbose', () => {
     expect(parseArgs(['--source', 'sim', '--no-synth', '--verbose'])).toMatchObject({
       source: 'sim',
+      retentionMinutes: undefined,
       synth: false,
       verbose: true,
       help: false,
@@ -59,6 +61,21 @@ describe('parseArgs', () => {
     );
     expect(() => parseArgs(['--no-synth', '-c', 'a=b'])).toThrow(
       '--context needs a synthesis: leave out --no-synth',
+    );
+  });
+
+  it('reads --retention-minutes, and refuses what is not a number of minutes in one line', () => {
+    expect(parseArgs(['--retention-minutes', '2']).retentionMinutes).toBe(2);
+    expect(parseArgs(['--retention-minutes=0.5']).retentionMinutes).toBe(0.5);
+    for (const bad of ['banana', '0', '-3', '']) {
+      expect(() => parseArgs([`--retention-minutes=${bad}`])).toThrow(
+        new UsageError(
+          `--retention-minutes must be a number of minutes from 0.1 to 525600, got ${bad}`,
+        ),
+      );
+    }
+    expect(() => parseArgs(['--retention-minutes'])).toThrow(
+      /--retention-minutes <value>' argument missing/,
     );
   });
 });
