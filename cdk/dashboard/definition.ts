@@ -772,6 +772,15 @@ const CONSUMER_LAG_MS: Record<ConsumerName, number> = {
   batch: 120_000,
 };
 
+/** The symbol fetches fetch-prices attempted: the "ran once" alarm's metric and the failure ratio's whole. */
+const FETCHES_ATTEMPTED: AppMetric = {
+  source: 'app',
+  metric: METRIC.fetchesAttempted,
+  stat: 'Sum',
+  dimensions: { service: 'fetch-prices' },
+  label: 'attempted',
+};
+
 /**
  * "The pipeline has run": fetch-prices attempted at least one fetch in one of
  * the last 24 hours (FetchesAttempted, published every invocation, even when
@@ -784,13 +793,7 @@ export const PIPELINE_RAN: AlarmDefinition = {
   description:
     'FetchesAttempted of fetch-prices above 0 in any of the last 24 hours: arms the alarms that treat missing data as breaching. Notifies nobody itself.',
   value: {
-    metric: {
-      source: 'app',
-      metric: METRIC.fetchesAttempted,
-      stat: 'Sum',
-      dimensions: { service: 'fetch-prices' },
-      label: 'attempted',
-    },
+    metric: FETCHES_ATTEMPTED,
   },
   comparison: 'above',
   threshold: 0,
@@ -891,13 +894,7 @@ export const ALARMS: readonly AlarmDefinition[] = [
           dimensions: { service: 'fetch-prices' },
           label: 'failed',
         },
-        whole: {
-          source: 'app',
-          metric: METRIC.fetchesAttempted,
-          stat: 'Sum',
-          dimensions: { service: 'fetch-prices' },
-          label: 'attempted',
-        },
+        whole: FETCHES_ATTEMPTED,
       },
     },
     comparison: 'above',
