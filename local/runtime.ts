@@ -471,7 +471,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           : stream.retentionHours * 3_600_000,
       ]),
     );
-    const checkpoints = new CheckpointStore(pool);
+    const checkpoints = new CheckpointStore(pool, clock);
     mappings = await startMappings(
       model,
       options.kinesis === false ? { ...options, eventSourceMappings: false } : options,
