@@ -201,23 +201,27 @@ describe('createDrivenClock with tasks that sleep on it', () => {
   it('resumes a task at once when what it waits on through all() is ended between advances (a stop)', async () => {
     const clock = createDrivenClock(T0);
     const stop = new AbortController();
-    let ended: string | undefined;
-    clock.at(T0, async () => {
-      try {
-        await clock.all([() => clock.sleep(1_000, stop.signal)]);
-        ended = 'woke';
-      } catch {
-        ended = 'stopped';
-      }
+    let settled = false;
+    const ended = new Promise<string>((resolve) => {
+      clock.at(T0, async () => {
+        try {
+          await clock.all([() => clock.sleep(1_000, stop.signal)]);
+          resolve('woke');
+        } catch {
+          resolve('stopped');
+        } finally {
+          settled = true;
+        }
+      });
     });
     await clock.settle();
-    expect(ended).toBeUndefined();
+    const beforeTheStop = settled;
 
     stop.abort();
-    // No advance comes: the stop alone ends it.
-    await new Promise((resolve) => setTimeout(resolve, 10));
 
-    expect(ended).toBe('stopped');
+    // No advance comes: the stop alone ends it (else this waits until the test times out).
+    expect(await ended).toBe('stopped');
+    expect(beforeTheStop).toBe(false);
     expect(clock() - T0).toBe(0);
   });
 
