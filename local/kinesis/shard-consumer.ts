@@ -84,9 +84,10 @@ export class ShardConsumer {
         // The idle interval runs from the start of a read, so a shard is read
         // once per interval (Lambda: once a second), however long a read takes.
         // The first one is cut at random, so the shards of a mapping, started
-        // together, are not read in lockstep (Lambda polls each on its own).
+        // together, are not read in lockstep (Lambda polls each on its own);
+        // in whole milliseconds, so the clock reads (and stamps) whole ones.
         const idleDelayMs = this.firstRead
-          ? Math.random() * source.idleDelayMs
+          ? Math.floor(Math.random() * source.idleDelayMs)
           : source.idleDelayMs;
         this.firstRead = false;
         this.nextReadAt = read.hasMore ? clock.now() : readStartedAt + idleDelayMs;
