@@ -94,7 +94,8 @@ describe('the retention on kinesis-local', () => {
         trimStreams: true,
         // Applied when the test says so.
         trimIntervalMs: 3_600_000,
-        pollIntervalMs: 1_000,
+        // Clock time is free, but each poll is a real GetRecords: few of them.
+        pollIntervalMs: 10_000,
         // Retries 30 s apart: at 30 and 60 s the records are within the
         // retention (60 s), at 90 s they are older.
         retryBackoff: { initialDelayMs: 30_000, maxDelayMs: 30_000 },
@@ -164,7 +165,7 @@ describe('the retention on kinesis-local', () => {
     // Records put after the trim are read by both, once: kinesis-local
     // stamps 6 with the real clock, which the runtime reads as its own now.
     await putRecords(stream, [{ id: 6 }]);
-    await clock.advanceBy(1_000);
+    await clock.advanceBy(10_000);
     expect(await deliveredTo(pool, 'Second')).toEqual(once(1, 6));
     expect(await deliveredTo(pool, 'Consumer')).toEqual(once(1, 6));
     expect((await deadLettered(pool, 'Second')).flatMap((d) => d.ids)).toHaveLength(5);
