@@ -151,12 +151,17 @@ export interface LocalRuntimeOptions {
    */
   startWaitMs?: number;
   /**
-   * The runtime's clock: what the schedules fire on (give a driven clock,
-   * local/shared/driven-clock.ts, to run them without waiting), and what the
-   * event source mappings read (record age, retention, LATEST starts,
-   * dead-letter times) and the retention (what is old enough to drop). A
-   * plain Clock gets real timers. Default the system clock. The functions
-   * themselves run on the real clock.
+   * The runtime's clock, which every timer of the runtime reads: schedules,
+   * the event source mappings' polling, batching windows, retries and
+   * backoff, shard refreshes, record age and dead-letter times, the
+   * retention's passes and what is old enough to drop. Give a driven clock (local/shared/driven-clock.ts)
+   * to run all of it without waiting; a plain Clock gets real timers.
+   * Default the system clock. What the real world times stays real: the
+   * functions themselves and their timeouts, kinesis-local's arrival stamps
+   * (read on this clock, see TimerClock.fromSystemTime), PostgreSQL's now(),
+   * and the waits that bound the real world (the start-up's wait for its
+   * services, the stop's grace for invocations in flight). See
+   * docs/time-and-schedules.md.
    */
   clock?: Clock | TimerClock;
   /**
@@ -466,7 +471,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           : stream.retentionHours * 3_600_000,
       ]),
     );
-    const checkpoints = new CheckpointStore(pool);
+    const checkpoints = new CheckpointStore(pool, clock);
     mappings = await startMappings(
       model,
       options.kinesis === false ? { ...options, eventSourceMappings: false } : options,
@@ -505,6 +510,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
         )
       : [];
     const retention = keepRetention(keepers, {
+      clock,
       everyMs:
         options.trimIntervalMs ??
         Math.min(60_000, Math.max(1_000, Math.min(...Object.values(retentionMs)) / 10)),
@@ -573,7 +579,7 @@ export async function startLocalRuntime(options: LocalRuntimeOptions = {}): Prom
           filter,
           invoke: (fn, event) => host.invoke(fn.displayName, event),
           signal: redriving.signal,
-          now: clock,
+          clock,
           backoff: options.retryBackoff ?? {},
           notice: (message) => events.notice('info', 'redrive', message),
         }),
@@ -643,7 +649,7 @@ async function redriveDeadLetters(deps: {
   filter: RedriveFilter;
   invoke(fn: FunctionModel, event: unknown): Promise<unknown>;
   signal: AbortSignal;
-  now: Clock;
+  clock: TimerClock;
   backoff: BackoffOptions;
   notice(message: string): void;
 }): Promise<RedriveReport[]> {
@@ -677,7 +683,7 @@ async function redriveDeadLetters(deps: {
             backoff: deps.backoff,
           },
           signal: deps.signal,
-          now: deps.now,
+          clock: deps.clock,
         });
       } catch (error) {
         if (error instanceof StoppedError) throw error;
@@ -713,7 +719,7 @@ async function startMappings(
     region: string;
     /** Per stream. */
     retentionMs: Readonly<Record<string, number>>;
-    clock: Clock;
+    clock: TimerClock;
   },
 ): Promise<KinesisEventSourceMapping[]> {
   const mappings: KinesisEventSourceMapping[] = [];

@@ -16,7 +16,7 @@ import {
   S3Client,
   type Tag,
 } from '@aws-sdk/client-s3';
-import { systemClock } from '../lambdas/shared/clock.ts';
+import { systemClock, systemTimerClock } from '../lambdas/shared/clock.ts';
 import { type DeadLetter, RedriveError, redriveBatch } from '../local/kinesis/redrive.ts';
 import type { RedriveReport } from '../local/runtime.ts';
 import { errorMessage } from '../local/shared/backoff.ts';
@@ -143,7 +143,7 @@ async function redriveObject(
         reportBatchItemFailures: true,
       },
       signal: deps.signal,
-      now: systemClock,
+      clock: systemTimerClock,
     });
   } catch (error) {
     if (!(error instanceof RedriveError)) throw error;

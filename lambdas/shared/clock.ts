@@ -20,10 +20,11 @@ export interface Timer {
  * Two kinds exist: the system's (real time, real timers: the default) and a
  * driven one for tests (local/shared/driven-clock.ts), where time moves only
  * when the test advances it and each due task runs at its own due time, with
- * what it started finished before the next. Code written against this
- * interface cannot tell them apart, which is the point: a schedule, a poller
- * or a backoff that arms `at()`/`after()` and `track()`s the work it starts
- * runs the same under both.
+ * what it started finished before the next (up to where it sleeps on the
+ * clock again). Code written against this interface cannot tell them apart,
+ * which is the point: a schedule that arms `at()` and `track()`s the work it
+ * starts, or a poller or a backoff written as plain async code that
+ * `sleep()`s on the clock, runs the same under both.
  */
 export interface TimerClock {
   /** Now, ms since the epoch. */
@@ -46,6 +47,37 @@ export interface TimerClock {
    * this clock must not be tracked: a driven clock would wait for it forever.
    */
   track<T>(work: Promise<T>): Promise<T>;
+  /**
+   * Runs each of `works` as a task of its own, at once, and waits for all of
+   * them (as Promise.all). A task that waits on work that sleeps on this clock
+   * waits through here: a driven clock runs each (until it sleeps or ends),
+   * moves on while they sleep, and goes on with the caller once all have
+   * settled. Awaited directly, two lines of work sleeping in one task could
+   * leave an advance waiting on the one that finished for the one asleep.
+   */
+  all<T>(works: ReadonlyArray<() => Promise<T>>): Promise<T[]>;
+  /**
+   * Runs `work` apart from the task that calls it: a driven clock waits
+   * neither for it nor, after its sleeps, for what it goes on to do. For a
+   * loop the real world paces (a subscription Kinesis pushes to), which
+   * would otherwise hold an advance for as long as it runs.
+   */
+  background<T>(work: () => T): T;
+  /**
+   * What this clock read at an instant of the system's clock: how the
+   * runtime reads times the real world stamped (kinesis-local's record
+   * arrivals). The system's clock: the same instant. A driven clock: its
+   * reading then, so a record put while it read 12:00:00 is a minute old
+   * when it reads 12:01:00, however long that took in real time.
+   */
+  fromSystemTime(systemMs: number): number;
+  /**
+   * The first instant of the system's clock at which this clock read
+   * `clockMs` or later (the other way round: what the runtime calls older
+   * than the retention, in kinesis-local's stamps). Infinity while it has
+   * not got there.
+   */
+  toSystemTime(clockMs: number): number;
   /** False for real time; true when time moves only when driven. */
   readonly driven: boolean;
 }
@@ -93,6 +125,11 @@ export function realTimerClock(read: Clock = systemClock): TimerClock {
     after: (delayMs: number, task: () => unknown) => at(read() + delayMs, task),
     sleep: (delayMs: number, signal?: AbortSignal) => sleepOn(clock, delayMs, signal),
     track: <T>(work: Promise<T>) => work,
+    all: <T>(works: ReadonlyArray<() => Promise<T>>) => Promise.all(works.map((work) => work())),
+    background: <T>(work: () => T) => work(),
+    // A plain clock (even one running ahead) reads system stamps as they are.
+    fromSystemTime: (systemMs: number) => systemMs,
+    toSystemTime: (clockMs: number) => clockMs,
     driven: false,
   });
   return clock;

@@ -8,6 +8,7 @@
  * thrown.
  */
 
+import { systemTimerClock, type Timer, type TimerClock } from '../../lambdas/shared/clock.ts';
 import type { RuntimeListeners } from '../shared/runtime-events.ts';
 import { type MetricPoint, parseEmfLine } from './emf.ts';
 import { insertMetricPoints, type Queryable, type StoredPoint } from './metric-store.ts';
@@ -47,6 +48,8 @@ export interface CollectorOptions {
   maxPending?: number;
   /** Flush interval, ms. Default 1000. */
   flushIntervalMs?: number;
+  /** What the flushes run on and the runtime's own points are stamped with. Default the system clock. */
+  clock?: TimerClock;
 }
 
 export class MetricsCollector {
@@ -56,7 +59,9 @@ export class MetricsCollector {
   private readonly flushIntervalMs: number;
   private db: Queryable | undefined;
   private services = new Map<string, string>();
-  private timer: NodeJS.Timeout | undefined;
+  private readonly clock: TimerClock;
+  private timer: Timer | undefined;
+  private closed = false;
   private flushing: Promise<void> | undefined;
   private readonly counters: CollectorStats = {
     emfDocuments: 0,
@@ -74,17 +79,24 @@ export class MetricsCollector {
   constructor(options: CollectorOptions = {}) {
     this.maxPending = options.maxPending ?? 50_000;
     this.flushIntervalMs = options.flushIntervalMs ?? 1_000;
+    this.clock = options.clock ?? systemTimerClock;
     this.listeners = {
       log: (entry) => this.acceptLine(entry.function, entry.line, entry.time),
       invocation: (report) => {
-        const time = new Date();
+        const time = new Date(this.clock.now());
         const failed = report.error ? 1 : 0;
         this.addRuntimePoint(report.function, 'Invocations', 'Count', 1, time);
         this.addRuntimePoint(report.function, 'Errors', 'Count', failed, time);
         this.addRuntimePoint(report.function, 'Duration', 'Milliseconds', report.durationMs, time);
       },
       deadLetter: (report) =>
-        this.addRuntimePoint(report.function, 'DeadLetterBatches', 'Count', 1, new Date()),
+        this.addRuntimePoint(
+          report.function,
+          'DeadLetterBatches',
+          'Count',
+          1,
+          new Date(this.clock.now()),
+        ),
     };
   }
 
@@ -100,12 +112,20 @@ export class MetricsCollector {
     for (const fn of functions) {
       this.services.set(fn.name, fn.environment.POWERTOOLS_SERVICE_NAME ?? fn.name);
     }
-    this.timer ??= setInterval(() => void this.flush(), this.flushIntervalMs);
-    this.timer.unref();
+    if (!this.timer) this.armFlush();
+  }
+
+  /** The next flush, one interval after the last one ended. */
+  private armFlush(): void {
+    if (this.closed) return;
+    this.timer = this.clock.after(this.flushIntervalMs, async () => {
+      await this.flush();
+      this.armFlush();
+    });
   }
 
   /** Parses one function output line; anything but EMF is ignored. */
-  acceptLine(fn: string, line: string, time: Date = new Date()): void {
+  acceptLine(fn: string, line: string, time: Date = new Date(this.clock.now())): void {
     const parsed = parseEmfLine(line);
     if (parsed.kind === 'not-emf') return;
     const problem = (reason: string): LineProblem => ({
@@ -189,13 +209,13 @@ export class MetricsCollector {
         this.pending.unshift(...batch);
         this.trim();
         this.counters.lastWriteError = {
-          time: new Date().toISOString(),
+          time: new Date(this.clock.now()).toISOString(),
           message: (error as Error).message,
         };
         return;
       }
       this.counters.pointsStored += batch.length;
-      this.counters.lastWriteAt = new Date().toISOString();
+      this.counters.lastWriteAt = new Date(this.clock.now()).toISOString();
       this.counters.lastWriteError = undefined;
     }
   }
@@ -206,7 +226,8 @@ export class MetricsCollector {
 
   /** Stops the timer and writes what is left, once. */
   async close(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
+    this.closed = true;
+    this.timer?.cancel();
     this.timer = undefined;
     await this.flush();
   }

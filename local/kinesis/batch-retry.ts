@@ -4,7 +4,7 @@
  * responses, bisection on function errors, retries with backoff, record age
  * and the on-failure destination.
  */
-import type { Clock } from '../../lambdas/shared/clock.ts';
+import type { TimerClock } from '../../lambdas/shared/clock.ts';
 import { Backoff, type BackoffOptions, sleep } from '../shared/backoff.ts';
 import type { ShardRecord } from './kinesis-event.ts';
 
@@ -41,8 +41,11 @@ export interface LaneDeps {
   /** Called with records the mapping gives up on, before it moves past them. */
   giveUp(records: readonly ShardRecord[], why: GivenUp): Promise<void>;
   signal: AbortSignal;
-  /** Decides which records are too old: the mapping's clock. */
-  now: Clock;
+  /**
+   * The mapping's clock: which records are too old (their arrival read on it,
+   * see TimerClock.fromSystemTime), and what the backoff waits on.
+   */
+  clock: TimerClock;
 }
 
 interface Segment {
@@ -63,7 +66,7 @@ export async function processLane(
   policy: RetryPolicy,
   deps: LaneDeps,
 ): Promise<void> {
-  const { now } = deps;
+  const { clock } = deps;
   const backoff = new Backoff(policy.backoff);
   const queue: Segment[] = [
     { records: [...records], retries: 0, invokes: 0, lastOutcome: undefined },
@@ -73,7 +76,7 @@ export async function processLane(
       ? policy.maximumRecordAgeSeconds * 1000
       : policy.retentionMs;
   const expired = (record: ShardRecord) =>
-    now() - record.approximateArrivalTimestamp.getTime() > maxAgeMs;
+    clock.now() - clock.fromSystemTime(record.approximateArrivalTimestamp.getTime()) > maxAgeMs;
 
   const finish = async (segment: Segment) => {
     queue.shift();
@@ -136,7 +139,7 @@ export async function processLane(
           { ...segment, records: segment.records.slice(0, half), invokes: segment.invokes },
           { ...segment, records: segment.records.slice(half), invokes: segment.invokes },
         );
-        await sleep(backoff.nextDelay(), deps.signal);
+        await sleep(backoff.nextDelay(), deps.signal, clock);
         continue;
       }
     } else if (failedAt > 0) {
@@ -151,7 +154,7 @@ export async function processLane(
       await giveUp(segment, 'RetryAttemptsExhausted');
       continue;
     }
-    await sleep(backoff.nextDelay(), deps.signal);
+    await sleep(backoff.nextDelay(), deps.signal, clock);
   }
 }
 

@@ -3,6 +3,7 @@
  * record a mapping fully processed.
  */
 import type pg from 'pg';
+import { type Clock, systemClock } from '../../lambdas/shared/clock.ts';
 import { localSql } from '../shared/local-sql.ts';
 
 export type Checkpoint =
@@ -31,7 +32,11 @@ interface Row {
 }
 
 export class CheckpointStore {
-  constructor(private readonly db: Pick<pg.Pool, 'query'>) {}
+  constructor(
+    private readonly db: Pick<pg.Pool, 'query'>,
+    /** Stamps each save (updated_at): the runtime's clock. */
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   /**
    * The mapping's checkpoints by shard. Rows written for another incarnation
@@ -88,6 +93,7 @@ export class CheckpointStore {
       checkpoint.kind === 'timestamp' ? checkpoint.timestamp : null,
       checkpoint.kind === 'finished',
       checkpoint.kind === 'sequence' ? (checkpoint.arrivedAt ?? null) : null,
+      new Date(this.clock()),
     ]);
   }
 }

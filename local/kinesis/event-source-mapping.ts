@@ -4,7 +4,12 @@
  * with KinesisStreamEvents as the mapping's settings say.
  */
 import { DescribeStreamSummaryCommand, type KinesisClient } from '@aws-sdk/client-kinesis';
-import type { Clock } from '../../lambdas/shared/clock.ts';
+import {
+  type Clock,
+  systemClock,
+  type Timer,
+  type TimerClock,
+} from '../../lambdas/shared/clock.ts';
 import type { EventSourceMappingModel, FunctionModel } from '../assembly/stack-model.ts';
 import {
   type BackoffOptions,
@@ -75,8 +80,18 @@ export interface MappingDeps {
   deadLetters: DeadLetterStore;
   events: RuntimeEvents;
   options: MappingOptions;
-  /** Record age, retention and LATEST starting points are decided by it. */
-  clock: Clock;
+  /**
+   * The runtime's clock: polling, batching windows, retries and backoff,
+   * shard refreshes and the stop's grace run on it; record age and
+   * dead-letter times are read from it.
+   */
+  clock: TimerClock;
+  /**
+   * kinesis-local's clock (the system's; tests may set another): where a
+   * LATEST start begins in the stream, in the time the stream stamps its
+   * records with. Default the system clock.
+   */
+  streamClock?: Clock;
   ensureStream: EnsureStream;
 }
 
@@ -113,8 +128,10 @@ export class KinesisEventSourceMapping {
   private streamCreatedAt: Date | undefined;
   /** The registered consumer's ARN in Kinesis, for an enhanced fan-out mapping. */
   private consumerArn: string | undefined;
-  private refreshTimer: NodeJS.Timeout | undefined;
+  private refreshTimer: Timer | undefined;
   private refreshing: Promise<void> | undefined;
+  /** Asked to look for shards while a look was under way: look once more after it. */
+  private refreshAgain = false;
   private readonly identity: EventSourceIdentity;
   private readonly stats = {
     batches: 0,
@@ -177,11 +194,18 @@ export class KinesisEventSourceMapping {
       );
     }
     await this.refreshShards();
-    this.refreshTimer = setInterval(() => {
-      this.refreshShards().catch((error) =>
+    this.armRefresh();
+  }
+
+  /** The next look for new shards, one refresh interval after the last one ended. */
+  private armRefresh(): void {
+    if (this.stopping.signal.aborted) return;
+    this.refreshTimer = this.deps.clock.after(this.deps.options.shardRefreshMs, async () => {
+      await this.refreshTask().catch((error) =>
         this.notice('warn', `listing shards failed: ${errorMessage(error)}`),
       );
-    }, this.deps.options.shardRefreshMs);
+      this.armRefresh();
+    });
   }
 
   /**
@@ -191,10 +215,13 @@ export class KinesisEventSourceMapping {
    * stops, see `closed`).
    */
   async stop(graceMs: number): Promise<void> {
-    clearInterval(this.refreshTimer);
+    this.refreshTimer?.cancel();
     this.stopping.abort();
     const all = Promise.allSettled([...this.consumers.values(), this.refreshing]);
-    await Promise.race([all, sleep(graceMs).catch(() => {})]);
+    // Real time: the grace bounds a wait on invocations, which run in real time.
+    const graceOver = new AbortController();
+    await Promise.race([all, sleep(graceMs, graceOver.signal).catch(() => {})]);
+    graceOver.abort();
     this.killed.abort();
   }
 
@@ -203,11 +230,38 @@ export class KinesisEventSourceMapping {
     await Promise.allSettled([...this.consumers.values()]);
   }
 
+  /** Looks for new shards, one look at a time (asked during one, it looks once more after it). */
   private refreshShards(): Promise<void> {
-    this.refreshing ??= this.discoverShards().finally(() => {
+    if (this.refreshing) {
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      do {
+        this.refreshAgain = false;
+        await this.discoverShards();
+      } while (this.refreshAgain && !this.stopping.signal.aborted);
+    })().finally(() => {
       this.refreshing = undefined;
     });
     return this.refreshing;
+  }
+
+  /**
+   * A look for new shards as a task of the clock's: it never waits on a look
+   * already under way (that one looks again instead). A driven clock's
+   * advance waits for a task until it sleeps or ends, so a task waiting on
+   * another's look, which may be asleep in a retry, would hold it forever.
+   */
+  private refreshTask(): Promise<void> {
+    if (!this.refreshing) return this.refreshShards();
+    this.refreshAgain = true;
+    return Promise.resolve();
+  }
+
+  /** A look for new shards now, as a task of its own: for a consumer that must not wait for it. */
+  private refreshSoon(): void {
+    this.deps.clock.at(this.deps.clock.now(), () => this.refreshTask().catch(() => {}));
   }
 
   private async discoverShards(): Promise<void> {
@@ -239,8 +293,35 @@ export class KinesisEventSourceMapping {
         parents.map((parent) => checkpoints.get(parent)),
       );
       if (this.stopping.signal.aborted) return;
-      this.consumers.set(shardId, this.runShard(shardId, start));
+      this.consumers.set(
+        shardId,
+        this.onClock(() => this.runShard(shardId, start)),
+      );
     }
+  }
+
+  /**
+   * Runs a shard's consumer as a task of the runtime's clock (so a driven
+   * clock runs its polls, windows and retries as it advances). Resolves when
+   * it ends, or at stop when it never started.
+   */
+  private onClock(work: () => Promise<void>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let started = false;
+      const timer = this.deps.clock.at(this.deps.clock.now(), () => {
+        started = true;
+        return work().finally(resolve);
+      });
+      this.stopping.signal.addEventListener(
+        'abort',
+        () => {
+          if (started) return;
+          timer.cancel();
+          resolve();
+        },
+        { once: true },
+      );
+    });
   }
 
   /**
@@ -301,17 +382,18 @@ export class KinesisEventSourceMapping {
         if (generation !== this.generation) return;
         this.finishedShards.add(shardId);
         this.consumers.delete(shardId);
-        void this.refreshShards().catch(() => {});
+        // Its children start now (as tasks of their own), not at the next refresh.
+        this.refreshSoon();
         return;
       } catch (error) {
         if (error instanceof StoppedError || signal.aborted) return;
         this.notice('error', `${shardId}: ${errorMessage(error)}; restarting from the checkpoint`);
         try {
-          await sleep(this.deps.options.backoff.maxDelayMs ?? 10_000, signal);
+          await sleep(this.deps.options.backoff.maxDelayMs ?? 10_000, signal, this.deps.clock);
           const checkpoint = (
             await retryUntilDone(
               () => this.deps.checkpoints.load(this.deps.model.uuid, this.streamCreatedAt),
-              { signal, backoff: this.deps.options.backoff },
+              { signal, backoff: this.deps.options.backoff, clock: this.deps.clock },
             )
           ).get(shardId);
           start = await this.startingPoint(shardId, checkpoint);
@@ -360,7 +442,7 @@ export class KinesisEventSourceMapping {
             ...(laneCheckpoint ? { checkpoint: laneCheckpoint } : {}),
             giveUp: (batch, why) => this.giveUp(shardId, batch, why),
             signal,
-            now: this.deps.clock,
+            clock: this.deps.clock,
           },
         ),
       checkpoint: (record) =>
@@ -371,6 +453,7 @@ export class KinesisEventSourceMapping {
         }),
       finished: () => this.saveCheckpoint(shardId, { kind: 'finished' }),
       signal,
+      clock: this.deps.clock,
     });
     try {
       await consumer.run();
@@ -418,7 +501,8 @@ export class KinesisEventSourceMapping {
       case 'AT_TIMESTAMP':
         return { type: 'AT_TIMESTAMP', timestamp: model.startingPositionTimestamp ?? new Date(0) };
       case 'LATEST': {
-        const timestamp = new Date(this.deps.clock());
+        // A position in the stream: in the stream's own time.
+        const timestamp = new Date((this.deps.streamClock ?? systemClock)());
         await this.saveCheckpoint(shardId, { kind: 'timestamp', timestamp });
         return { type: 'AT_TIMESTAMP', timestamp };
       }
@@ -434,9 +518,9 @@ export class KinesisEventSourceMapping {
         if (this.unavailableShards.size === 0) this.notice('warn', message);
         this.unavailableShards.add(shardId);
         // The stream may be gone or new: look now rather than at the next refresh.
-        if (Date.now() - this.lastOutageRefresh > 2_000) {
-          this.lastOutageRefresh = Date.now();
-          this.refreshShards().catch(() => {});
+        if (this.deps.clock.now() - this.lastOutageRefresh > 2_000) {
+          this.lastOutageRefresh = this.deps.clock.now();
+          this.refreshSoon();
         }
       },
       recovered: () => {
@@ -454,6 +538,7 @@ export class KinesisEventSourceMapping {
         start,
         backoff: options.backoff,
         reporter,
+        clock: this.deps.clock,
       });
     }
     return new PollingShardReader(kinesis, {
@@ -464,6 +549,7 @@ export class KinesisEventSourceMapping {
       pollIntervalMs: efo ? efo.pollIntervalMs : options.pollIntervalMs,
       backoff: options.backoff,
       reporter,
+      clock: this.deps.clock,
     });
   }
 
@@ -544,6 +630,7 @@ export class KinesisEventSourceMapping {
         {
           signal: this.killed.signal,
           backoff: this.deps.options.backoff,
+          clock: this.deps.clock,
           onRetry: (error, attempt) => {
             if (attempt === 1)
               this.notice('warn', `writing a dead letter failed: ${errorMessage(error)}; retrying`);
@@ -583,6 +670,7 @@ export class KinesisEventSourceMapping {
       {
         signal: this.killed.signal,
         backoff: this.deps.options.backoff,
+        clock: this.deps.clock,
         onRetry: (error, attempt) => {
           if (attempt === 1)
             this.notice('warn', `saving the checkpoint failed: ${errorMessage(error)}; retrying`);

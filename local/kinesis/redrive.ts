@@ -11,7 +11,7 @@
  */
 import type { KinesisStreamEvent, KinesisStreamRecord } from 'aws-lambda';
 import type pg from 'pg';
-import type { Clock } from '../../lambdas/shared/clock.ts';
+import type { TimerClock } from '../../lambdas/shared/clock.ts';
 import type { BackoffOptions } from '../shared/backoff.ts';
 import { localSql } from '../shared/local-sql.ts';
 import { type InvokeOutcome, processLane } from './batch-retry.ts';
@@ -91,7 +91,8 @@ export async function redriveBatch(
     invoke(event: KinesisStreamEvent): Promise<unknown>;
     policy: RedrivePolicy;
     signal: AbortSignal;
-    now: Clock;
+    /** What the retries' backoff waits on. */
+    clock: TimerClock;
   },
 ): Promise<RedriveOutcome> {
   const { records, identity } = recordsOf(deadLetter.document);
@@ -126,7 +127,7 @@ export async function redriveBatch(
         failure ??= `${batch.length} of ${records.length} records still failing after ${why.approximateInvokeCount} invocations: ${cause}`;
       },
       signal: deps.signal,
-      now: deps.now,
+      clock: deps.clock,
     },
   );
   return failure === undefined ? { ok: true, invocations } : { ok: false, error: failure };

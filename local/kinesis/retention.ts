@@ -15,7 +15,7 @@ import {
   ListTagsForStreamCommand,
   RemoveTagsFromStreamCommand,
 } from '@aws-sdk/client-kinesis';
-import type { Clock } from '../../lambdas/shared/clock.ts';
+import { systemTimerClock, type Timer, type TimerClock } from '../../lambdas/shared/clock.ts';
 import type { EventSourceMappingModel } from '../assembly/stack-model.ts';
 import { errorMessage } from '../shared/backoff.ts';
 import type { Checkpoint, CheckpointStore } from './checkpoints.ts';
@@ -36,8 +36,13 @@ export interface RetentionKeeperDeps {
     Pick<EventSourceMappingModel, 'uuid' | 'startingPosition' | 'startingPositionTimestamp'>
   >;
   checkpoints: Pick<CheckpointStore, 'load'>;
-  /** Decides what is older than the retention. */
-  clock: Clock;
+  /**
+   * Decides what is older than the retention: records that arrived before
+   * the system instant this clock read the retention ago (see
+   * TimerClock.toSystemTime: kinesis-local stamps arrivals on the system's
+   * clock).
+   */
+  clock: Pick<TimerClock, 'now' | 'toSystemTime'>;
 }
 
 export interface TrimRequest {
@@ -119,7 +124,7 @@ export class RetentionKeeper {
       streamName,
       shards.flatMap((shard) => (shard.ShardId ? [shard.ShardId] : [])),
       released,
-      clock() - retentionMs,
+      clock.toSystemTime(clock.now() - retentionMs),
     );
     const tags = Object.entries(request.before).map(([shardId, at]) => [
       `${TRIM_TAG}${shardId}`,
@@ -162,39 +167,46 @@ export class RetentionKeeper {
 }
 
 /**
- * Applies the keepers' retention every `everyMs` (one pass at a time) and on
- * `trim()`. A failure is said once until a pass succeeds again; an unpatched
- * kinesis-local is said once and ends the passes.
+ * Applies the keepers' retention every `everyMs` on `clock` (one pass at a
+ * time: the next is armed when one ends) and on `trim()`. A failure is said
+ * once until a pass succeeds again; an unpatched kinesis-local is said once
+ * and ends the passes.
  */
 export function keepRetention(
   keepers: readonly RetentionKeeper[],
-  options: { everyMs: number; notice: (message: string) => void },
+  options: { everyMs: number; notice: (message: string) => void; clock?: TimerClock },
 ): { trim(): Promise<TrimRequest[]>; stop(): void } {
   const trim = () => Promise.all(keepers.map((keeper) => keeper.trim()));
   if (keepers.length === 0) return { trim, stop: () => {} };
-  let running = false;
+  const clock = options.clock ?? systemTimerClock;
   let failing = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    trim()
-      .then(
-        () => {
-          failing = false;
-        },
-        (error) => {
-          if (error instanceof KinesisLocalNotPatchedError) {
-            clearInterval(timer);
-            options.notice(error.message);
-          } else if (!failing) {
-            failing = true;
-            options.notice(`applying the retention failed: ${errorMessage(error)}; retrying`);
-          }
-        },
-      )
-      .finally(() => {
-        running = false;
-      });
-  }, options.everyMs);
-  return { trim, stop: () => clearInterval(timer) };
+  let stopped = false;
+  let timer: Timer | undefined;
+  const arm = () => {
+    if (stopped) return;
+    timer = clock.after(options.everyMs, async () => {
+      try {
+        await trim();
+        failing = false;
+      } catch (error) {
+        if (error instanceof KinesisLocalNotPatchedError) {
+          options.notice(error.message);
+          return;
+        }
+        if (!failing) {
+          failing = true;
+          options.notice(`applying the retention failed: ${errorMessage(error)}; retrying`);
+        }
+      }
+      arm();
+    });
+  };
+  arm();
+  return {
+    trim,
+    stop: () => {
+      stopped = true;
+      timer?.cancel();
+    },
+  };
 }

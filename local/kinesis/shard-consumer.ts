@@ -11,6 +11,7 @@
  * once, as on Lambda, just a little more of it).
  */
 import { createHash } from 'node:crypto';
+import type { TimerClock } from '../../lambdas/shared/clock.ts';
 import { StoppedError, sleep } from '../shared/backoff.ts';
 import type { ShardRecord } from './kinesis-event.ts';
 import type { ShardRecordSource } from './shard-reader.ts';
@@ -45,6 +46,8 @@ export interface ShardConsumerDeps {
   /** The shard is closed and fully processed. */
   finished(): Promise<void>;
   signal: AbortSignal;
+  /** What the poll interval and the batching window run on. */
+  clock: TimerClock;
 }
 
 export class ShardConsumer {
@@ -60,7 +63,7 @@ export class ShardConsumer {
 
   /** Runs until the shard is finished; rejects with StoppedError when stopped. */
   async run(): Promise<void> {
-    const { source, signal, settings } = this.deps;
+    const { source, signal, settings, clock } = this.deps;
     while (!signal.aborted) {
       // A full round waiting is processed before the next read: a read would
       // not add to it, and on a fast-polled shard (enhanced fan-out) reads
@@ -69,10 +72,10 @@ export class ShardConsumer {
         this.buffer.length >= settings.batchSize * settings.parallelizationFactor;
       const canRead =
         !this.shardEnded && !roundWaiting && this.buffer.length < settings.maxBufferedRecords;
-      if (canRead && Date.now() >= this.nextReadAt) {
-        const readStartedAt = Date.now();
+      if (canRead && clock.now() >= this.nextReadAt) {
+        const readStartedAt = clock.now();
         const read = await source.read(signal);
-        if (read.records.length > 0 && this.buffer.length === 0) this.windowStartedAt = Date.now();
+        if (read.records.length > 0 && this.buffer.length === 0) this.windowStartedAt = clock.now();
         for (const record of read.records) {
           this.buffer.push(record);
           this.bufferedBytes += this.deps.sizeOf(record);
@@ -81,12 +84,13 @@ export class ShardConsumer {
         // The idle interval runs from the start of a read, so a shard is read
         // once per interval (Lambda: once a second), however long a read takes.
         // The first one is cut at random, so the shards of a mapping, started
-        // together, are not read in lockstep (Lambda polls each on its own).
+        // together, are not read in lockstep (Lambda polls each on its own);
+        // in whole milliseconds, so the clock reads (and stamps) whole ones.
         const idleDelayMs = this.firstRead
-          ? Math.random() * source.idleDelayMs
+          ? Math.floor(Math.random() * source.idleDelayMs)
           : source.idleDelayMs;
         this.firstRead = false;
-        this.nextReadAt = read.hasMore ? Date.now() : readStartedAt + idleDelayMs;
+        this.nextReadAt = read.hasMore ? clock.now() : readStartedAt + idleDelayMs;
       }
       if (this.ready()) {
         await this.processRound();
@@ -101,7 +105,7 @@ export class ShardConsumer {
           ? Number.POSITIVE_INFINITY
           : this.windowStartedAt + settings.windowMs;
       const wakeAt = Math.min(canRead ? this.nextReadAt : Number.POSITIVE_INFINITY, windowEndsAt);
-      await sleep(Math.max(0, Math.min(wakeAt - Date.now(), 60_000)), signal);
+      await sleep(Math.max(0, Math.min(wakeAt - clock.now(), 60_000)), signal, clock);
     }
     throw new StoppedError();
   }
@@ -113,7 +117,7 @@ export class ShardConsumer {
       this.buffer.length >= settings.batchSize ||
       this.bufferedBytes + this.deps.envelopeBytes >= settings.maxPayloadBytes ||
       settings.windowMs === 0 ||
-      Date.now() - (this.windowStartedAt ?? 0) >= settings.windowMs ||
+      this.deps.clock.now() - (this.windowStartedAt ?? 0) >= settings.windowMs ||
       this.shardEnded
     );
   }
@@ -138,7 +142,8 @@ export class ShardConsumer {
       );
       return;
     }
-    await Promise.all(lanes.map((lane) => this.deps.processLane(lane, undefined)));
+    // Each lane a task of the clock's, so that a driven clock runs their retries in turn.
+    await this.deps.clock.all(lanes.map((lane) => () => this.deps.processLane(lane, undefined)));
     const last = round.at(-1);
     if (last) await this.deps.checkpoint(last);
   }

@@ -10,7 +10,7 @@ import {
   type GetShardIteratorCommandInput,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { type Clock, systemClock } from '../../lambdas/shared/clock.ts';
+import { type Clock, type TimerClock, timerClockOf } from '../../lambdas/shared/clock.ts';
 import {
   Backoff,
   type BackoffOptions,
@@ -70,8 +70,11 @@ export interface PollingShardReaderOptions {
    * after a number that now names a newer record, skipping the ones before it.
    */
   recheckMs?: number;
-  /** When the position was last checked; default the system clock. */
-  clock?: Clock;
+  /**
+   * When the position was last checked, and what the backoff after a failed
+   * read waits on. Default the system clock.
+   */
+  clock?: Clock | TimerClock;
   backoff?: BackoffOptions;
   reporter: ShardReaderReporter;
 }
@@ -86,7 +89,7 @@ export class PollingShardReader implements ShardRecordSource {
   private last: ShardRecord | undefined;
   /** When the held iterator's position was checked (clock time). */
   private checkedAt = 0;
-  private readonly clock: Clock;
+  private readonly clock: TimerClock;
   private readonly recheckMs: number;
 
   constructor(
@@ -95,7 +98,7 @@ export class PollingShardReader implements ShardRecordSource {
   ) {
     this.idleDelayMs = options.pollIntervalMs;
     this.start = options.start;
-    this.clock = options.clock ?? systemClock;
+    this.clock = timerClockOf(options.clock);
     this.recheckMs = options.recheckMs ?? RECHECK_MS;
   }
 
@@ -158,7 +161,7 @@ export class PollingShardReader implements ShardRecordSource {
         if (name === 'ResourceNotFoundException' || isConnectionLost(error)) {
           this.iterator = undefined;
         }
-        await sleep(backoff.nextDelay(), signal);
+        await sleep(backoff.nextDelay(), signal, this.clock);
       }
     }
   }

@@ -23,6 +23,7 @@ import {
   SubscribeToShardCommand,
   type SubscribeToShardEventStream,
 } from '@aws-sdk/client-kinesis';
+import { type TimerClock, timerClockOf } from '../../lambdas/shared/clock.ts';
 import {
   Backoff,
   type BackoffOptions,
@@ -58,6 +59,12 @@ export interface SubscriptionShardReaderOptions {
   maxQueuedRecords?: number;
   backoff?: BackoffOptions;
   reporter: ShardReaderReporter;
+  /**
+   * What the end checks are timed by and the renewal backoff waits on.
+   * Default the system clock. The subscription itself runs in the clock's
+   * background: kinesis-local pushes in real time (once a second).
+   */
+  clock?: TimerClock;
 }
 
 export class SubscriptionShardReader implements ShardRecordSource {
@@ -78,6 +85,7 @@ export class SubscriptionShardReader implements ShardRecordSource {
   private drained: (() => void) | undefined;
   /** Set by endSubscription(): the error that follows is the renewal, not an outage. */
   private renewing = false;
+  private readonly clock: TimerClock;
 
   constructor(
     private readonly kinesis: KinesisClient,
@@ -85,6 +93,7 @@ export class SubscriptionShardReader implements ShardRecordSource {
   ) {
     this.start = options.start;
     this.idleDelayMs = options.checkIntervalMs ?? 10;
+    this.clock = timerClockOf(options.clock);
   }
 
   async read(signal: AbortSignal): Promise<ShardRead> {
@@ -94,8 +103,9 @@ export class SubscriptionShardReader implements ShardRecordSource {
     }
     if (!this.pump) {
       signal.addEventListener('abort', () => this.close(), { once: true });
-      // Never rejects: failures are retried and reported inside.
-      this.pump = this.subscribeUntilClosed().catch(() => {});
+      // Never rejects: failures are retried and reported inside. Paced by
+      // kinesis-local's pushes, so never waited for by a driven clock.
+      this.pump = this.clock.background(() => this.subscribeUntilClosed().catch(() => {}));
     }
     const records = this.queue.splice(0);
     this.drained?.();
@@ -158,7 +168,7 @@ export class SubscriptionShardReader implements ShardRecordSource {
             `Kinesis ${this.options.streamName}/${this.options.shardId} (subscription): ${errorMessage(error)}; retrying`,
           );
         }
-        await sleep(backoff.nextDelay(), this.closed.signal).catch(() => {});
+        await sleep(backoff.nextDelay(), this.closed.signal, this.clock).catch(() => {});
       }
     }
   }
@@ -195,8 +205,10 @@ export class SubscriptionShardReader implements ShardRecordSource {
    */
   private async readToClosedEnd(event: SubscribeToShardEventStream): Promise<boolean> {
     if ((event.SubscribeToShardEvent?.Records?.length ?? 0) > 0) return false;
-    if (Date.now() - this.lastEndCheck < (this.options.endCheckIntervalMs ?? 5_000)) return false;
-    this.lastEndCheck = Date.now();
+    if (this.clock.now() - this.lastEndCheck < (this.options.endCheckIntervalMs ?? 5_000)) {
+      return false;
+    }
+    this.lastEndCheck = this.clock.now();
     const { streamName, shardId } = this.options;
     const listed = await this.kinesis.send(new ListShardsCommand({ StreamName: streamName }));
     const shard = listed.Shards?.find((s) => s.ShardId === shardId);

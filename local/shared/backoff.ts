@@ -1,7 +1,9 @@
 /**
  * Retry delays and sleeps that end early when the runtime stops, so a
- * shutdown never waits out a 10-second backoff.
+ * shutdown never waits out a 10-second backoff. They wait on the runtime's
+ * clock (the system's by default).
  */
+import { systemTimerClock, type TimerClock } from '../../lambdas/shared/clock.ts';
 
 export interface BackoffOptions {
   /** First delay, ms. Default 500. */
@@ -40,19 +42,14 @@ export class StoppedError extends Error {
   }
 }
 
-/** Resolves after `ms`, or rejects with StoppedError as soon as `signal` aborts. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  if (signal?.aborted) return Promise.reject(new StoppedError());
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(new StoppedError());
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+/** Resolves after `ms` on `clock`, or rejects with StoppedError as soon as `signal` aborts. */
+export function sleep(
+  ms: number,
+  signal?: AbortSignal,
+  clock: TimerClock = systemTimerClock,
+): Promise<void> {
+  return clock.sleep(ms, signal).catch(() => {
+    throw new StoppedError();
   });
 }
 
@@ -67,6 +64,8 @@ export async function retryUntilDone<T>(
     signal?: AbortSignal;
     backoff?: BackoffOptions;
     onRetry?: (error: unknown, attempt: number) => void;
+    /** What the delays wait on. Default the system clock. */
+    clock?: TimerClock;
   } = {},
 ): Promise<T> {
   const backoff = new Backoff(options.backoff);
@@ -77,7 +76,7 @@ export async function retryUntilDone<T>(
     } catch (error) {
       if (error instanceof StoppedError) throw error;
       options.onRetry?.(error, attempt);
-      await sleep(backoff.nextDelay(), options.signal);
+      await sleep(backoff.nextDelay(), options.signal, options.clock);
     }
   }
 }

@@ -3,8 +3,8 @@
 -- children start from them.
 INSERT INTO local_runtime.shard_checkpoints
   (mapping_id, shard_id, stream_arn, stream_created_at, sequence_number, at_timestamp,
-   shard_finished, arrived_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+   shard_finished, arrived_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 ON CONFLICT (mapping_id, shard_id) DO UPDATE SET
   stream_arn = EXCLUDED.stream_arn,
   stream_created_at = EXCLUDED.stream_created_at,
@@ -15,4 +15,4 @@ ON CONFLICT (mapping_id, shard_id) DO UPDATE SET
     ELSE EXCLUDED.at_timestamp
   END,
   shard_finished = EXCLUDED.shard_finished,
-  updated_at = now();
+  updated_at = EXCLUDED.updated_at;

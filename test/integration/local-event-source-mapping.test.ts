@@ -1,8 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+/**
+ * The event source mapping on kinesis-local and PostgreSQL, on a driven
+ * clock: polls, batching windows and retries happen as the test advances
+ * the clock, and have happened when the advance returns.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { laneOf } from '../../local/kinesis/shard-consumer.ts';
+import { createDrivenClock, type DrivenClock } from '../../local/shared/driven-clock.ts';
 import {
   createStream,
   deliveries,
+  FAST,
   type FixtureRun,
   ids,
   invocations,
@@ -10,7 +17,6 @@ import {
   reshard,
   startFixtureRuntime,
   uniqueStreamName,
-  waitFor,
 } from '../fixtures/local/harness.ts';
 
 let run: FixtureRun | undefined;
@@ -24,6 +30,15 @@ const body = (id: number, extra: Record<string, unknown> = {}): Record<string, u
   ...extra,
 });
 
+/** More than any wait of a test below: the poll interval, the retries' backoff (FAST). */
+const A_SECOND = 1_000;
+const POLL_MS = FAST.pollIntervalMs as number;
+
+let clock: DrivenClock;
+beforeEach(() => {
+  clock = createDrivenClock();
+});
+
 describe('Kinesis event source mapping (kinesis-local, PostgreSQL)', () => {
   it('cuts batches of BatchSize from the records waiting', async () => {
     const stream = uniqueStreamName('esm-size');
@@ -33,9 +48,10 @@ describe('Kinesis event source mapping (kinesis-local, PostgreSQL)', () => {
       ids(1, 12).map((id) => body(Number(id))),
     );
 
-    run = await startFixtureRuntime({ streamName: stream, mapping: { BatchSize: 5 } });
+    run = await startFixtureRuntime({ streamName: stream, mapping: { BatchSize: 5 } }, { clock });
     const { pool } = run;
-    await waitFor(async () => (await deliveries(pool)).size === 12, 15_000, '12 deliveries');
+    // The first poll, at start: it reads all twelve and invokes three times.
+    await clock.settle();
 
     const calls = await invocations(pool);
     expect(calls.map((c) => c.ids)).toEqual([ids(1, 5), ids(6, 10), ids(11, 12)]);
@@ -44,33 +60,46 @@ describe('Kinesis event source mapping (kinesis-local, PostgreSQL)', () => {
 
   it('gathers records for the batching window, and invokes early when the batch is full', async () => {
     const stream = uniqueStreamName('esm-window');
-    run = await startFixtureRuntime({
-      streamName: stream,
-      mapping: { BatchSize: 6, MaximumBatchingWindowInSeconds: 2, StartingPosition: 'LATEST' },
-    });
+    const invokedAt: number[] = [];
+    run = await startFixtureRuntime(
+      {
+        streamName: stream,
+        mapping: { BatchSize: 6, MaximumBatchingWindowInSeconds: 2, StartingPosition: 'LATEST' },
+      },
+      { clock, listeners: { batch: () => invokedAt.push(clock.now()) } },
+    );
     const { pool } = run;
 
-    const firstPut = Date.now();
+    // The first poll reads 1-3: the window runs from there.
+    const firstPut = clock.now();
     await putRecords(stream, [body(1), body(2), body(3)]);
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await clock.advanceBy(500);
     await putRecords(stream, [body(4), body(5)]);
-    await waitFor(async () => (await deliveries(pool)).size === 5, 10_000, '5 deliveries');
+    await clock.advanceBy(1_499);
+    const beforeTheWindowEnds = (await deliveries(pool)).size;
+    await clock.advanceBy(1);
     const windowed = await invocations(pool);
 
-    const fullPut = Date.now();
+    const fullPut = clock.now();
     await putRecords(
       stream,
       ids(6, 11).map((id) => body(Number(id))),
     );
-    await waitFor(async () => (await deliveries(pool)).size === 11, 10_000, '11 deliveries');
+    await clock.advanceBy(POLL_MS);
     const all = await invocations(pool);
 
+    expect(beforeTheWindowEnds).toBe(0);
     expect(windowed.map((c) => c.ids)).toEqual([ids(1, 5)]);
-    expect(
-      (windowed[0] as { invoked_at: Date }).invoked_at.getTime() - firstPut,
-    ).toBeGreaterThanOrEqual(1_800);
+    expect(invokedAt[0]).toBe(firstPut + 2_000);
     expect(all.slice(1).map((c) => c.ids)).toEqual([ids(6, 11)]);
-    expect((all[1] as { invoked_at: Date }).invoked_at.getTime() - fullPut).toBeLessThan(1_500);
+    // At the next poll, not at the end of a window.
+    expect((invokedAt[1] as number) - fullPut).toBeLessThanOrEqual(POLL_MS);
+    expect(invokedAt).toHaveLength(2);
+    // The checkpoint is stamped by the runtime's clock too.
+    const { rows: saved } = await pool.query(
+      'SELECT updated_at FROM local_runtime.shard_checkpoints',
+    );
+    expect(saved.map((row) => row.updated_at.getTime())).toEqual([invokedAt[1]]);
   });
 
   it('retries a partial batch response from the lowest failed record, losing and doubling nothing', async () => {
@@ -81,20 +110,19 @@ describe('Kinesis event source mapping (kinesis-local, PostgreSQL)', () => {
       ids(1, 10).map((id) => body(Number(id), id === '4' ? { fail: 2 } : {})),
     );
 
-    run = await startFixtureRuntime({
-      streamName: stream,
-      mapping: { BatchSize: 10, MaximumRetryAttempts: 5 },
-      consumerEnv: { FIXTURE_FAILURE_MODE: 'report' },
-    });
-    const { pool } = run;
-    await waitFor(async () => (await deliveries(pool)).size === 10, 15_000, '10 deliveries');
-    const mapping = run.runtime.mappings[0];
-    await waitFor(
-      () => mapping?.status().checkpoints['shardId-000000000000'] === sequences[9],
-      5_000,
-      'the checkpoint at the last record',
+    run = await startFixtureRuntime(
+      {
+        streamName: stream,
+        mapping: { BatchSize: 10, MaximumRetryAttempts: 5 },
+        consumerEnv: { FIXTURE_FAILURE_MODE: 'report' },
+      },
+      { clock },
     );
+    const { pool } = run;
+    await clock.advanceBy(A_SECOND);
+    const mapping = run.runtime.mappings[0];
 
+    expect(mapping?.status().checkpoints['shardId-000000000000']).toBe(sequences[9]);
     expect((await invocations(pool)).map((c) => c.ids)).toEqual([
       ids(1, 10),
       ids(4, 10),
@@ -117,13 +145,16 @@ describe('Kinesis event source mapping (kinesis-local, PostgreSQL)', () => {
       ids(1, 4).map((id) => body(Number(id), id === '3' ? { fail: 1 } : {})),
     );
 
-    run = await startFixtureRuntime({
-      streamName: stream,
-      mapping: { BatchSize: 4, BisectBatchOnFunctionError: true, MaximumRetryAttempts: 3 },
-      consumerEnv: { FIXTURE_FAILURE_MODE: 'throw' },
-    });
+    run = await startFixtureRuntime(
+      {
+        streamName: stream,
+        mapping: { BatchSize: 4, BisectBatchOnFunctionError: true, MaximumRetryAttempts: 3 },
+        consumerEnv: { FIXTURE_FAILURE_MODE: 'throw' },
+      },
+      { clock },
+    );
     const { pool } = run;
-    await waitFor(async () => (await deliveries(pool)).size === 4, 15_000, '4 deliveries');
+    await clock.advanceBy(A_SECOND);
 
     expect((await invocations(pool)).map((c) => c.ids)).toEqual([ids(1, 4), ids(1, 2), ids(3, 4)]);
     expect([...(await deliveries(pool)).values()]).toEqual([1, 1, 1, 1]);
@@ -137,16 +168,21 @@ describe('Kinesis event source mapping (kinesis-local, PostgreSQL)', () => {
       ids(1, 4).map((id) => body(Number(id), id === '2' ? { fail: -1 } : {})),
     );
 
-    run = await startFixtureRuntime({
-      streamName: stream,
-      mapping: { BatchSize: 4, BisectBatchOnFunctionError: true, MaximumRetryAttempts: 1 },
-      consumerEnv: { FIXTURE_FAILURE_MODE: 'throw' },
-    });
+    run = await startFixtureRuntime(
+      {
+        streamName: stream,
+        mapping: { BatchSize: 4, BisectBatchOnFunctionError: true, MaximumRetryAttempts: 1 },
+        consumerEnv: { FIXTURE_FAILURE_MODE: 'throw' },
+      },
+      { clock },
+    );
     const { pool, runtime } = run;
-    await waitFor(async () => (await deliveries(pool)).size === 3, 15_000, '3 deliveries');
+    await clock.advanceBy(A_SECOND);
+    const beforeRecord5 = [...(await deliveries(pool)).keys()].sort();
     await putRecords(stream, [body(5)]);
-    await waitFor(async () => (await deliveries(pool)).size === 4, 15_000, 'record 5');
+    await clock.advanceBy(POLL_MS);
 
+    expect(beforeRecord5).toEqual(['1', '3', '4']);
     expect([...(await deliveries(pool)).keys()].sort()).toEqual(['1', '3', '4', '5']);
     const { rows } = await pool.query(
       `SELECT function_name, destination_arn, stream_arn, shard_id, start_sequence_number,
@@ -190,51 +226,45 @@ describe('Kinesis event source mapping (kinesis-local, PostgreSQL)', () => {
     const stream = uniqueStreamName('esm-age');
     await createStream(stream);
     await putRecords(stream, [body(1), body(2)]);
-    // The mapping's clock runs two minutes ahead while records 1 and 2 are
-    // read, which makes them older than the maximum age; then it is put right.
-    let aheadMs = 120_000;
-    const clock = () => Date.now() + aheadMs;
+    // Records 1 and 2 wait unread for 61 s of the runtime's clock, which
+    // makes them older than the maximum age when the mapping starts.
+    await clock.advanceBy(61_000);
 
     run = await startFixtureRuntime(
       { streamName: stream, mapping: { BatchSize: 10, MaximumRecordAgeInSeconds: 60 } },
       { clock },
     );
     const { pool, runtime } = run;
-    await waitFor(
-      async () => {
-        const { rows } = await pool.query(`SELECT 1 FROM ${runtime.deadLetterTable}`);
-        return rows.length > 0;
-      },
-      10_000,
-      'a dead letter',
-    );
-    const givenUpBy = clock();
-    aheadMs = 0;
+    const givenUpAt = clock.now();
+    await clock.settle();
+    const deadLettered = (await pool.query(`SELECT 1 FROM ${runtime.deadLetterTable}`)).rowCount;
     await putRecords(stream, [body(3)]);
-    await waitFor(async () => (await deliveries(pool)).size === 1, 10_000, 'record 3');
+    await clock.advanceBy(POLL_MS);
 
+    expect(deadLettered).toBe(1);
     const { rows } = await pool.query(
       `SELECT batch_size, reason, attempts, payload FROM ${runtime.deadLetterTable}`,
     );
     expect(rows).toMatchObject([{ batch_size: 2, reason: 'RecordAgeExceeded', attempts: 0 }]);
     expect(rows[0].payload.responseContext).toEqual({ statusCode: 0, executedVersion: '$LATEST' });
     // The dead letter is stamped by the mapping's clock, not the system's.
-    expect(Date.parse(rows[0].payload.timestamp)).toBeGreaterThan(givenUpBy - 60_000);
+    expect(Date.parse(rows[0].payload.timestamp)).toBe(givenUpAt);
     expect((await invocations(pool)).map((c) => c.ids)).toEqual([['3']]);
   });
 
   it('resumes after a restart from the checkpoint: nothing lost, nothing delivered twice', async () => {
     const stream = uniqueStreamName('esm-resume');
-    run = await startFixtureRuntime({
-      streamName: stream,
-      mapping: { BatchSize: 2, StartingPosition: 'LATEST' },
-    });
+    run = await startFixtureRuntime(
+      { streamName: stream, mapping: { BatchSize: 2, StartingPosition: 'LATEST' } },
+      { clock },
+    );
     const { pool } = run;
     await putRecords(
       stream,
       ids(1, 5).map((id) => body(Number(id))),
     );
-    await waitFor(async () => (await deliveries(pool)).size === 5, 10_000, '5 deliveries');
+    await clock.settle();
+    const beforeTheStop = (await deliveries(pool)).size;
     await run.runtime.stop();
 
     await putRecords(
@@ -242,8 +272,9 @@ describe('Kinesis event source mapping (kinesis-local, PostgreSQL)', () => {
       ids(6, 8).map((id) => body(Number(id))),
     );
     await run.restart();
-    await waitFor(async () => (await deliveries(pool)).size === 8, 10_000, '8 deliveries');
+    await clock.settle();
 
+    expect(beforeTheStop).toBe(5);
     expect(Object.fromEntries(await deliveries(pool))).toEqual(
       Object.fromEntries(ids(1, 8).map((id) => [id, 1])),
     );
@@ -253,17 +284,18 @@ describe('Kinesis event source mapping (kinesis-local, PostgreSQL)', () => {
 
   it('reads the child shards of a LATEST mapping from their start, records put before they were found included', async () => {
     const stream = uniqueStreamName('esm-reshard');
-    run = await startFixtureRuntime({
-      streamName: stream,
-      mapping: { BatchSize: 10, StartingPosition: 'LATEST' },
-    });
+    run = await startFixtureRuntime(
+      { streamName: stream, mapping: { BatchSize: 10, StartingPosition: 'LATEST' } },
+      { clock },
+    );
     const { pool } = run;
     const keys = ['BTC-USD', 'ETH-USD', 'SOL-USD', 'ADA-USD', 'DOGE-USD'];
     await putRecords(
       stream,
       ids(1, 5).map((id, i) => body(Number(id), { key: keys[i] })),
     );
-    await waitFor(async () => (await deliveries(pool)).size === 5, 10_000, '5 deliveries');
+    await clock.settle();
+    const beforeTheStop = (await deliveries(pool)).size;
     await run.runtime.stop();
 
     // While the mapping is stopped: split into two shards and put records,
@@ -274,8 +306,10 @@ describe('Kinesis event source mapping (kinesis-local, PostgreSQL)', () => {
       ids(6, 15).map((id, i) => body(Number(id), { key: keys[i % keys.length] })),
     );
     await run.restart();
-    await waitFor(async () => (await deliveries(pool)).size === 15, 15_000, '15 deliveries');
+    // The parent is read to its end, then its children from their start.
+    await clock.advanceBy(A_SECOND);
 
+    expect(beforeTheStop).toBe(5);
     expect(Object.fromEntries(await deliveries(pool))).toEqual(
       Object.fromEntries(ids(1, 15).map((id) => [id, 1])),
     );
@@ -290,14 +324,18 @@ describe('Kinesis event source mapping (kinesis-local, PostgreSQL)', () => {
     const records = ids(1, 40).map((id, i) => body(Number(id), { key: keys[i % keys.length] }));
     await putRecords(stream, records);
 
-    run = await startFixtureRuntime({
-      streamName: stream,
-      shardCount: 2,
-      mapping: { BatchSize: 3, ParallelizationFactor: 3 },
-    });
+    run = await startFixtureRuntime(
+      {
+        streamName: stream,
+        shardCount: 2,
+        mapping: { BatchSize: 3, ParallelizationFactor: 3 },
+      },
+      { clock },
+    );
     const { pool } = run;
-    await waitFor(async () => (await deliveries(pool)).size === 40, 15_000, '40 deliveries');
+    await clock.settle();
 
+    expect((await deliveries(pool)).size).toBe(40);
     const keyOf = new Map(records.map((r) => [String(r.id), r.key as string]));
     const calls = await invocations(pool);
     for (const call of calls) {
@@ -316,14 +354,14 @@ describe('Kinesis event source mapping (kinesis-local, PostgreSQL)', () => {
 
   it('builds events of the KinesisStreamEvent shape', async () => {
     const stream = uniqueStreamName('esm-shape');
-    run = await startFixtureRuntime({
-      streamName: stream,
-      mapping: { StartingPosition: 'LATEST' },
-    });
+    run = await startFixtureRuntime(
+      { streamName: stream, mapping: { StartingPosition: 'LATEST' } },
+      { clock },
+    );
     const { pool } = run;
     const before = Date.now() / 1000;
     const [sequence] = await putRecords(stream, [body(1)], 'BTC-USD');
-    await waitFor(async () => (await deliveries(pool)).size === 1, 10_000, 'a delivery');
+    await clock.settle();
 
     const { rows } = await pool.query('SELECT first_record FROM fixture.invocations');
     const record = rows[0].first_record;

@@ -2,8 +2,10 @@
  * The stream's retention on kinesis-local (local/kinesis/retention.ts): a
  * record goes once it is older than the retention and every mapping is past
  * it. A consumer held back until its records age out gives each of them up
- * once, to its dead letters, and `redrive` delivers each once. Time is
- * driven through the runtime's clock.
+ * once, to its dead letters, and `redrive` delivers each once. The
+ * runtime's clock is driven: the retention is passed, and the held-back
+ * consumer retries, only when the test advances it, so each decision below
+ * is taken between two of its retries.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,7 @@ import path from 'node:path';
 import { GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-kinesis';
 import type pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createDrivenClock } from '../../local/shared/driven-clock.ts';
 import {
   type FixtureRun,
   ids,
@@ -78,12 +81,10 @@ describe('the retention on kinesis-local', () => {
   it('dead-letters once the records a held-back consumer lets age out, redrives each once, and then drops them', async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'pricestream-retention-'));
     const hold = path.join(dir, 'hold');
-    // The held-back consumer's invocation waits while the file says "hang"
-    // (no checkpoint, no retry: the decisions below cannot race it), and
-    // fails while it says anything else.
-    await writeFile(hold, 'hang');
+    // The held-back consumer's invocations fail while the file exists.
+    await writeFile(hold, 'held');
     const stream = uniqueStreamName('retention');
-    let offsetMs = 0;
+    const clock = createDrivenClock();
     // Retried until the records are too old: only the retention ends it.
     const mapping = { MaximumRetryAttempts: -1, BatchSize: 10 };
     run = await startFixtureRuntime(
@@ -93,11 +94,20 @@ describe('the retention on kinesis-local', () => {
         trimStreams: true,
         // Applied when the test says so.
         trimIntervalMs: 3_600_000,
-        clock: () => Date.now() + offsetMs,
+        // Clock time is free, but each poll is a real GetRecords: few of them.
+        pollIntervalMs: 10_000,
+        // Retries 30 s apart: at 30 and 60 s the records are within the
+        // retention (60 s), at 90 s they are older.
+        retryBackoff: { initialDelayMs: 30_000, maxDelayMs: 30_000 },
+        clock,
       },
     );
     const { runtime, pool } = run;
+    const start = clock.now();
     expect(runtime.retentionMs[stream]).toBe(60_000);
+    const heldBackInvocations = async () =>
+      (await pool.query(`SELECT 1 FROM fixture.invocations WHERE function_name LIKE '%Second%'`))
+        .rowCount;
 
     // One by one: a mapping releases what arrived before its checkpointed
     // record, and records put together share their arrival time.
@@ -106,36 +116,26 @@ describe('the retention on kinesis-local', () => {
       const put = Date.now();
       await waitFor(() => Date.now() > put, 1_000, 'the clock to move on');
     }
-    await waitFor(
-      async () => Object.keys(await deliveredTo(pool, 'Consumer')).length === 5,
-      20_000,
-      'the first consumer to process 1-5',
-    );
-    await waitFor(
-      async () =>
-        (await pool.query(`SELECT 1 FROM fixture.invocations WHERE function_name LIKE '%Second%'`))
-          .rowCount !== 0,
-      20_000,
-      'the held-back consumer to be invoked',
-    );
+    // The first polls: the first consumer processes 1-5, the held-back one fails them.
+    await clock.settle();
+    expect(await deliveredTo(pool, 'Consumer')).toEqual(once(1, 5));
+    expect(await heldBackInvocations()).toBe(1);
 
     // Within the retention, and the held-back consumer is not past them: all stay.
     await runtime.trimStreams();
     expect(await streamIds(stream)).toEqual(ids(1, 5));
 
-    // Past the retention: the first consumer is past them, the held-back one is not.
-    offsetMs = RETENTION_MINUTES * 60_000 + 5_000;
+    // Past the retention (retried at 30 and 60 s, within it): the first
+    // consumer is past them, the held-back one is not.
+    await clock.advanceTo(start + RETENTION_MINUTES * 60_000 + 1_000);
+    expect(await heldBackInvocations()).toBe(3);
     const [asked] = await runtime.trimStreams();
     expect(Object.keys(asked?.before ?? {})).toEqual([]);
     expect(await streamIds(stream)).toEqual(ids(1, 5));
 
-    // Its next retry finds them too old: each is given up once, to its dead letters.
-    await writeFile(hold, 'held');
-    await waitFor(
-      async () => (await deadLettered(pool, 'Second')).flatMap((d) => d.ids).length === 5,
-      20_000,
-      'the held-back consumer to dead-letter 1-5',
-    );
+    // Its next retry, at 90 s, finds them too old: each is given up once, to its dead letters.
+    await clock.advanceTo(start + 90_000);
+    expect(await heldBackInvocations()).toBe(3);
     const letters = await deadLettered(pool, 'Second');
     expect(letters.flatMap((d) => d.ids).sort()).toEqual(ids(1, 5));
     expect(new Set(letters.map((d) => d.reason))).toEqual(new Set(['RecordAgeExceeded']));
@@ -156,23 +156,16 @@ describe('the retention on kinesis-local', () => {
 
     // Let go of it, and redrive: each record delivered once, nowhere twice.
     await rm(hold);
-    const reports = await runtime.redrive();
+    const reports = await clock.run(() => runtime.redrive());
     expect(reports.every((report) => report.outcome.ok)).toBe(true);
     expect(await deliveredTo(pool, 'Second')).toEqual(once(1, 5));
     expect(await deliveredTo(pool, 'Consumer')).toEqual(once(1, 5));
     expect((await deadLettered(pool, 'Second')).every((d) => d.redriven)).toBe(true);
 
-    // Records put after the trim are read by both, once. kinesis-local
-    // stamps arrivals with the real clock: back to it, or 6 would be too old.
-    offsetMs = 0;
+    // Records put after the trim are read by both, once: kinesis-local
+    // stamps 6 with the real clock, which the runtime reads as its own now.
     await putRecords(stream, [{ id: 6 }]);
-    await waitFor(
-      async () =>
-        (await deliveredTo(pool, 'Second'))['6'] === 1 &&
-        (await deliveredTo(pool, 'Consumer'))['6'] === 1,
-      20_000,
-      'both consumers to process 6',
-    );
+    await clock.advanceBy(10_000);
     expect(await deliveredTo(pool, 'Second')).toEqual(once(1, 6));
     expect(await deliveredTo(pool, 'Consumer')).toEqual(once(1, 6));
     expect((await deadLettered(pool, 'Second')).flatMap((d) => d.ids)).toHaveLength(5);

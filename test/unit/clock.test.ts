@@ -145,6 +145,153 @@ describe('createDrivenClock', () => {
   });
 });
 
+describe('createDrivenClock with tasks that sleep on it', () => {
+  const real = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('waits for a looping task until it sleeps, and for each step after it wakes', async () => {
+    const clock = createDrivenClock(T0);
+    const polls: number[] = [];
+    clock.at(T0, async () => {
+      for (;;) {
+        await real(2); // a poll that takes real time
+        polls.push(clock() - T0);
+        await clock.sleep(1_000);
+      }
+    });
+
+    await clock.settle();
+    expect(polls).toEqual([0]);
+    await clock.advanceBy(2_500);
+    expect(polls).toEqual([0, 1_000, 2_000]);
+  });
+
+  it('runs the lines of work of all() as tasks, and goes on with the caller once all are done; never waits for background work', async () => {
+    const clock = createDrivenClock(T0);
+    const seen: string[] = [];
+    const retry = (name: string, delayMs: number) => async () => {
+      await clock.sleep(delayMs);
+      await real(2);
+      seen.push(`${name} at ${clock() - T0}`);
+      return name;
+    };
+    // Released only at the end: an advance that waited for the background work would hang.
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    clock.at(T0, async () => {
+      clock.background(async () => {
+        await clock.sleep(100);
+        await gate;
+        seen.push('background');
+      });
+      const done = await clock.all([retry('a', 100), retry('b', 300)]);
+      seen.push(`${done.join('+')} done at ${clock() - T0}`);
+      await clock.sleep(1_000);
+      seen.push('next');
+    });
+
+    await clock.advanceBy(200);
+    expect(seen).toEqual(['a at 100']);
+    await clock.advanceBy(100);
+    expect(seen).toEqual(['a at 100', 'b at 300', 'a+b done at 300']);
+    release();
+  });
+
+  it('resumes a task at once when what it waits on through all() is ended between advances (a stop)', async () => {
+    const clock = createDrivenClock(T0);
+    const stop = new AbortController();
+    let settled = false;
+    const ended = new Promise<string>((resolve) => {
+      clock.at(T0, async () => {
+        try {
+          await clock.all([() => clock.sleep(1_000, stop.signal)]);
+          resolve('woke');
+        } catch {
+          resolve('stopped');
+        } finally {
+          settled = true;
+        }
+      });
+    });
+    await clock.settle();
+    const beforeTheStop = settled;
+
+    stop.abort();
+
+    // No advance comes: the stop alone ends it (else this waits until the test times out).
+    expect(await ended).toBe('stopped');
+    expect(beforeTheStop).toBe(false);
+    expect(clock() - T0).toBe(0);
+  });
+
+  it('goes on with a task whose lines of work all ended before it takes anything due later', async () => {
+    const clock = createDrivenClock(T0);
+    const seen: string[] = [];
+    clock.at(T0, async () => {
+      await clock.all([
+        async () => {
+          await real(2);
+        },
+      ]);
+      seen.push(`joined at ${clock() - T0}`);
+    });
+    clock.at(T0 + 100, () => {
+      seen.push(`later at ${clock() - T0}`);
+    });
+
+    await clock.advanceBy(200);
+
+    expect(seen).toEqual(['joined at 0', 'later at 100']);
+  });
+
+  it('throws from the advance a task that fails after it slept, with the clock at its wake-up', async () => {
+    const clock = createDrivenClock(T0);
+    clock.at(T0, async () => {
+      await clock.sleep(1_000);
+      throw new Error('failed on retry');
+    });
+
+    await expect(clock.advanceBy(5_000)).rejects.toThrow('failed on retry');
+    expect(clock() - T0).toBe(1_000);
+  });
+
+  it('run() drives work started from outside until it settles, and says when it never will', async () => {
+    const clock = createDrivenClock(T0);
+    let attempts = 0;
+    const retried = await clock.run(async () => {
+      while (++attempts < 4) await clock.sleep(attempts * 1_000);
+      return attempts;
+    });
+
+    expect(retried).toBe(4);
+    expect(clock() - T0).toBe(6_000);
+    await expect(clock.run(() => clock.sleep(2 * 3_600_000))).rejects.toThrow(
+      'did not settle within 3600000 ms of clock time',
+    );
+    await expect(clock.run(() => Promise.reject(new Error('no')))).rejects.toThrow('no');
+  });
+
+  it('reads system times as what it read then, and back', async () => {
+    const clock = createDrivenClock('2026-03-31T23:00:00Z');
+    const before = Date.now() - 10_000;
+    const stampedAtStart = Date.now();
+    await real(5);
+    await clock.advanceBy(60_000);
+    const stampedLater = Date.now();
+
+    // Before the clock existed it is taken to have run at real speed.
+    expect(clock.fromSystemTime(before)).toBeLessThanOrEqual(T0 - 10_000 + 5);
+    expect(clock.fromSystemTime(stampedAtStart)).toBe(T0);
+    expect(clock.fromSystemTime(stampedLater)).toBe(T0 + 60_000);
+    expect(clock.toSystemTime(T0 + 1)).toBeGreaterThan(stampedAtStart);
+    expect(clock.toSystemTime(T0 + 1)).toBeLessThanOrEqual(stampedLater);
+    expect(clock.fromSystemTime(clock.toSystemTime(T0 + 1))).toBe(T0 + 60_000);
+    expect(clock.toSystemTime(T0 + 60_001)).toBe(Number.POSITIVE_INFINITY);
+    expect(systemTimerClock.fromSystemTime(stampedLater)).toBe(stampedLater);
+  });
+});
+
 describe('real timers', () => {
   it('wait for the clock they read: a clock running ahead fires when it reaches the due time', async () => {
     const ahead = 3_600_000;

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { MetricsCollector } from '../../local/dashboard/collector.ts';
 import { parseEmfLine } from '../../local/dashboard/emf.ts';
+import type { Queryable } from '../../local/dashboard/metric-store.ts';
+import { createDrivenClock } from '../../local/shared/driven-clock.ts';
 
 const doc = (overrides: Record<string, unknown> = {}, aws: Record<string, unknown> = {}) =>
   JSON.stringify({
@@ -131,6 +133,42 @@ describe('metrics collector', () => {
         time: '2026-11-25T17:00:05.000Z',
       },
       pointsStored: 0,
+    });
+  });
+
+  it('flushes on its clock, one interval after the last flush ended, and stamps its own points with it', async () => {
+    const clock = createDrivenClock('2026-11-25T17:00:00Z');
+    const stored: string[][] = [];
+    const db = {
+      query: async (_sql: string, params: unknown[]) => {
+        stored.push((params[1] as string[]).map(String));
+        return { rows: [], rowCount: 0 };
+      },
+    } as unknown as Queryable;
+    const collector = new MetricsCollector({ flushIntervalMs: 1_000, clock });
+    collector.attach(db, [{ name: 'BatchConsumer', environment: {} }]);
+
+    collector.listeners.deadLetter?.({
+      mapping: 'm',
+      function: 'BatchConsumer',
+      shardId: 'shardId-000000000000',
+      size: 3,
+      condition: 'RetryAttemptsExhausted',
+      destination: 'local_runtime.dead_letters',
+    });
+    await clock.advanceBy(999);
+    const beforeTheInterval = stored.length;
+    await clock.advanceBy(1);
+    collector.acceptLine('BatchConsumer', doc());
+    await clock.advanceBy(1_000);
+    await collector.close();
+
+    expect(beforeTheInterval).toBe(0);
+    expect(stored).toHaveLength(2);
+    expect(collector.stats()).toMatchObject({
+      pending: 0,
+      pointsStored: 4,
+      lastWriteAt: '2026-11-25T17:00:02.000Z',
     });
   });
 

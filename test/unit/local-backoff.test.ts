@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Backoff, retryUntilDone, StoppedError, sleep } from '../../local/shared/backoff.ts';
+import { createDrivenClock } from '../../local/shared/driven-clock.ts';
 
 describe('Backoff', () => {
   it('doubles from the first delay up to the maximum, and resets', () => {
@@ -14,24 +15,34 @@ describe('Backoff', () => {
 });
 
 describe('retryUntilDone', () => {
-  it('retries a failing write until it succeeds (a database outage)', async () => {
+  it('retries a failing write until it succeeds (a database outage), waiting on its clock', async () => {
+    const clock = createDrivenClock();
+    const started = clock.now();
     let calls = 0;
-    const retries: number[] = [];
+    const retries: Array<[number, number]> = [];
 
-    const result = await retryUntilDone(
-      async () => {
-        calls++;
-        if (calls < 4) throw new Error('connection refused');
-        return 'saved';
-      },
-      {
-        backoff: { initialDelayMs: 1, maxDelayMs: 2 },
-        onRetry: (_e, attempt) => retries.push(attempt),
-      },
+    const result = await clock.run(() =>
+      retryUntilDone(
+        async () => {
+          calls++;
+          if (calls < 4) throw new Error('connection refused');
+          return 'saved';
+        },
+        {
+          backoff: { initialDelayMs: 500, maxDelayMs: 1_500 },
+          onRetry: (_e, attempt) => retries.push([attempt, clock.now() - started]),
+          clock,
+        },
+      ),
     );
 
     expect(result).toBe('saved');
-    expect(retries).toEqual([1, 2, 3]);
+    expect(retries).toEqual([
+      [1, 0],
+      [2, 500],
+      [3, 1_500],
+    ]);
+    expect(clock.now() - started).toBe(3_000);
   });
 
   it('gives up with StoppedError when the signal aborts', async () => {
@@ -49,6 +60,25 @@ describe('retryUntilDone', () => {
 });
 
 describe('sleep', () => {
+  it('waits on the clock it is given, and ends with StoppedError when aborted there', async () => {
+    const clock = createDrivenClock();
+    const controller = new AbortController();
+    let woke = false;
+    const sleeping = sleep(1_000, undefined, clock).then(() => {
+      woke = true;
+    });
+    const aborted = sleep(1_000, controller.signal, clock).catch((error: unknown) => error);
+
+    await clock.advanceBy(999);
+    expect(woke).toBe(false);
+    controller.abort();
+    await clock.advanceBy(1);
+    await sleeping;
+
+    expect(woke).toBe(true);
+    expect(await aborted).toBeInstanceOf(StoppedError);
+  });
+
   it('ends early when aborted', async () => {
     const controller = new AbortController();
     const started = Date.now();

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import {
   type GivenUp,
   type InvokeOutcome,
@@ -7,17 +7,24 @@ import {
   type RetryPolicy,
 } from '../../local/kinesis/batch-retry.ts';
 import type { ShardRecord } from '../../local/kinesis/kinesis-event.ts';
+import { createDrivenClock, type DrivenClock } from '../../local/shared/driven-clock.ts';
 
-// The lane's clock: every record's age below is measured against it.
+// The lane's clock: every record's age below is measured against it, and
+// the backoff between retries waits on it.
 const NOW = Date.parse('2026-11-25T17:00:00Z');
+let clock: DrivenClock = createDrivenClock(NOW);
+beforeEach(() => {
+  clock = createDrivenClock(NOW);
+});
 
+/** Records that arrived `ageMs` before the clock's now (stamped as kinesis-local would, in system time). */
 function records(count: number, ageMs = 0): ShardRecord[] {
   return Array.from({ length: count }, (_, i) => ({
     shardId: 'shardId-000000000000',
     sequenceNumber: String(1000 + i),
     partitionKey: 'k',
     data: Buffer.from(String(i)),
-    approximateArrivalTimestamp: new Date(NOW - ageMs),
+    approximateArrivalTimestamp: new Date(clock.toSystemTime(NOW - ageMs)),
   }));
 }
 
@@ -27,7 +34,8 @@ const policy = (overrides: Partial<RetryPolicy> = {}): RetryPolicy => ({
   retentionMs: 24 * 3_600_000,
   bisectBatchOnFunctionError: false,
   reportBatchItemFailures: true,
-  backoff: { initialDelayMs: 1, maxDelayMs: 2 },
+  // The runtime's default: 500 ms doubling to 10 s, on the driven clock.
+  backoff: {},
   ...overrides,
 });
 
@@ -40,21 +48,24 @@ async function runLane(
   const calls: string[][] = [];
   const checkpoints: string[] = [];
   const givenUp: Array<{ sequences: string[]; why: GivenUp }> = [];
-  await processLane(input, retryPolicy, {
-    invoke: async (batch) => {
-      calls.push(batch.map((r) => r.sequenceNumber));
-      return respond(batch, calls.length);
-    },
-    checkpoint: async (record) => {
-      checkpoints.push(record.sequenceNumber);
-    },
-    giveUp: async (batch, why) => {
-      givenUp.push({ sequences: batch.map((r) => r.sequenceNumber), why });
-    },
-    signal: new AbortController().signal,
-    now: () => NOW,
-  });
-  return { calls, checkpoints, givenUp };
+  const started = clock.now();
+  await clock.run(() =>
+    processLane(input, retryPolicy, {
+      invoke: async (batch) => {
+        calls.push(batch.map((r) => r.sequenceNumber));
+        return respond(batch, calls.length);
+      },
+      checkpoint: async (record) => {
+        checkpoints.push(record.sequenceNumber);
+      },
+      giveUp: async (batch, why) => {
+        givenUp.push({ sequences: batch.map((r) => r.sequenceNumber), why });
+      },
+      signal: new AbortController().signal,
+      clock,
+    }),
+  );
+  return { calls, checkpoints, givenUp, waitedMs: clock.now() - started };
 }
 
 const ok: InvokeOutcome = { ok: true, response: null };
@@ -147,7 +158,9 @@ describe('processLane', () => {
 
     expect(twice.calls).toHaveLength(3);
     expect(twice.givenUp.map((g) => g.sequences)).toEqual([['1000', '1001']]);
+    expect(twice.waitedMs).toBe(500 + 1_000);
     expect(never.calls).toHaveLength(1);
+    expect(never.waitedMs).toBe(0);
     expect(twice.checkpoints).toEqual(['1001']);
   });
 
@@ -198,6 +211,24 @@ describe('processLane', () => {
     expect(stale.givenUp).toMatchObject([{ why: { condition: 'RecordAgeExceeded' } }]);
   });
 
+  it('ages records on its clock while it retries them, and gives them up once too old', async () => {
+    const result = await runLane(
+      records(2),
+      policy({ maximumRetryAttempts: -1, maximumRecordAgeSeconds: 60 }),
+      () => thrown,
+    );
+
+    // Invoked at 0, 0.5, 1.5, 3.5, 7.5, 15.5, 25.5, 35.5, 45.5 and 55.5 s; too old at 65.5 s.
+    expect(result.calls).toHaveLength(10);
+    expect(result.givenUp).toMatchObject([
+      {
+        sequences: ['1000', '1001'],
+        why: { condition: 'RecordAgeExceeded', approximateInvokeCount: 10, lastOutcome: thrown },
+      },
+    ]);
+    expect(result.waitedMs).toBe(65_500);
+  });
+
   it('with unlimited retries keeps going until the function succeeds', async () => {
     const result = await runLane(records(1), policy({ maximumRetryAttempts: -1 }), (_b, call) =>
       call < 20 ? thrown : ok,
@@ -205,6 +236,8 @@ describe('processLane', () => {
 
     expect(result.calls).toHaveLength(20);
     expect(result.givenUp).toEqual([]);
+    // 19 waits, doubling from 500 ms to at most 10 s.
+    expect(result.waitedMs).toBe(500 + 1_000 + 2_000 + 4_000 + 8_000 + 14 * 10_000);
   });
 
   it('stops between retries when the signal aborts', async () => {
@@ -216,7 +249,7 @@ describe('processLane', () => {
       },
       giveUp: async () => {},
       signal: controller.signal,
-      now: () => NOW,
+      clock,
     });
 
     await expect(lane).rejects.toMatchObject({ name: 'StoppedError' });

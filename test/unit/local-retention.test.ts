@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { releasedBefore, trimRequest } from '../../local/kinesis/retention.ts';
+import {
+  KinesisLocalNotPatchedError,
+  keepRetention,
+  type RetentionKeeper,
+  releasedBefore,
+  type TrimRequest,
+  trimRequest,
+} from '../../local/kinesis/retention.ts';
+import { createDrivenClock } from '../../local/shared/driven-clock.ts';
 
 const at = (ms: number) => new Date(ms);
 const fromStart = {
@@ -43,5 +51,42 @@ describe('trimRequest', () => {
     });
     // No mapping: the retention alone.
     expect(trimRequest('s', ['a'], [], 6_000).before).toEqual({ a: at(6_000) });
+  });
+});
+
+describe('keepRetention', () => {
+  it('passes every everyMs of its clock, the next armed when one ends; says a failure once, and stops for an unpatched kinesis-local', async () => {
+    const clock = createDrivenClock('2026-11-25T17:00:00Z');
+    const start = clock.now();
+    const outcomes: Array<'ok' | 'fail' | 'unpatched'> = ['ok', 'fail', 'fail', 'ok', 'unpatched'];
+    const passes: number[] = [];
+    const keeper = {
+      trim: async (): Promise<TrimRequest> => {
+        passes.push(clock.now() - start);
+        const outcome = outcomes.shift();
+        if (outcome === 'fail') throw new Error('connection refused');
+        if (outcome === 'unpatched') throw new KinesisLocalNotPatchedError('not patched');
+        return { stream: 's', before: {} };
+      },
+    } as unknown as RetentionKeeper;
+    const notices: string[] = [];
+
+    const retention = keepRetention([keeper], {
+      everyMs: 60_000,
+      notice: (message) => notices.push(message),
+      clock,
+    });
+    await clock.advanceBy(59_999);
+    const beforeTheFirst = passes.length;
+    await clock.advanceBy(10 * 60_000);
+    retention.stop();
+
+    expect(beforeTheFirst).toBe(0);
+    expect(passes).toEqual([60_000, 120_000, 180_000, 240_000, 300_000]);
+    expect(notices).toEqual([
+      'applying the retention failed: Error: connection refused; retrying',
+      'not patched',
+    ]);
+    expect(clock.pending).toBe(0);
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ShardRecord } from '../../local/kinesis/kinesis-event.ts';
-import { laneOf, takeRound } from '../../local/kinesis/shard-consumer.ts';
+import { laneOf, ShardConsumer, takeRound } from '../../local/kinesis/shard-consumer.ts';
+import type { ShardRecordSource } from '../../local/kinesis/shard-reader.ts';
+import { createDrivenClock, type DrivenClock } from '../../local/shared/driven-clock.ts';
 
 function record(i: number, key = 'k', bytes = 100): ShardRecord & { bytes: number } {
   return {
@@ -76,5 +78,116 @@ describe('laneOf', () => {
       expect(laneOf(key, 4)).toBeLessThan(4);
       expect(laneOf(key, 1)).toBe(0);
     }
+  });
+});
+
+describe('ShardConsumer on a driven clock', () => {
+  /** A shard whose records the test puts; the consumer runs as a task of `clock`. */
+  function consume(
+    clock: DrivenClock,
+    settings: { batchSize: number; windowMs: number; parallelizationFactor?: number },
+    processLane: (records: readonly ShardRecord[]) => Promise<void>,
+  ) {
+    const waiting: ShardRecord[] = [];
+    const reads: number[] = [];
+    const checkpoints: Array<[string, number]> = [];
+    const source: ShardRecordSource = {
+      idleDelayMs: 1_000,
+      read: async () => {
+        reads.push(clock.now());
+        return { records: waiting.splice(0), hasMore: false, shardEnded: false };
+      },
+    };
+    const stop = new AbortController();
+    const consumer = new ShardConsumer({
+      shardId: 'shardId-000000000000',
+      source,
+      settings: {
+        parallelizationFactor: 1,
+        maxPayloadBytes: 6_000_000,
+        maxBufferedRecords: 10_000,
+        ...settings,
+      },
+      sizeOf: () => 100,
+      envelopeBytes: 14,
+      // A single lane moves the checkpoint itself, as processLane does.
+      processLane: async (records, checkpoint) => {
+        await processLane(records);
+        const last = records.at(-1);
+        if (checkpoint && last) await checkpoint(last);
+      },
+      checkpoint: async (last) => {
+        checkpoints.push([last.sequenceNumber, clock.now()]);
+      },
+      finished: async () => {},
+      signal: stop.signal,
+      clock,
+    });
+    const ended = new Promise<unknown>((resolve) => {
+      clock.at(clock.now(), () => consumer.run().catch(resolve));
+    });
+    return { waiting, reads, checkpoints, stop: () => stop.abort(), ended };
+  }
+
+  it('reads once per poll interval, and invokes when the batching window ends', async () => {
+    const clock = createDrivenClock('2026-11-25T17:00:00Z');
+    const t0 = clock.now();
+    const invoked: Array<[string[], number]> = [];
+    const shard = consume(clock, { batchSize: 10, windowMs: 5_000 }, async (records) => {
+      invoked.push([records.map((r) => r.sequenceNumber), clock.now() - t0]);
+    });
+
+    shard.waiting.push(record(1), record(2));
+    await clock.settle();
+    await clock.advanceBy(4_999);
+    const beforeTheWindowEnds = invoked.length;
+    await clock.advanceBy(1);
+    shard.stop();
+
+    expect(await shard.ended).toMatchObject({ name: 'StoppedError' });
+    expect(beforeTheWindowEnds).toBe(0);
+    expect(invoked).toEqual([[['1', '2'], 5_000]]);
+    expect(shard.checkpoints).toEqual([['2', t0 + 5_000]]);
+    // The first read at once, the second within a poll interval (cut at random), then one a second.
+    const reads = shard.reads.map((at) => at - t0);
+    expect(reads[0]).toBe(0);
+    expect(reads.slice(2).map((at, i) => at - (reads[i + 1] as number))).toEqual([
+      1_000, 1_000, 1_000, 1_000,
+    ]);
+  });
+
+  it('runs the lanes of a round side by side, each retrying on the clock, and checkpoints once all are done', async () => {
+    const clock = createDrivenClock('2026-11-25T17:00:00Z');
+    const t0 = clock.now();
+    const done: Array<[string, number]> = [];
+    const keys = ['a', 'b', 'c', 'd', 'e', 'f'];
+    const [fast, slow] = [
+      keys.find((k) => laneOf(k, 2) === 0),
+      keys.find((k) => laneOf(k, 2) === 1),
+    ];
+    const shard = consume(
+      clock,
+      { batchSize: 1, windowMs: 0, parallelizationFactor: 2 },
+      async (records) => {
+        const key = records[0]?.partitionKey;
+        // A retry after a backoff of 300 ms (one lane) or 2 s (the other).
+        await clock.sleep(key === fast ? 300 : 2_000);
+        done.push([key ?? '', clock.now() - t0]);
+      },
+    );
+
+    shard.waiting.push(record(1, fast), record(2, slow));
+    await clock.advanceBy(1_999);
+    const beforeTheSlowLane = { done: [...done], checkpoints: [...shard.checkpoints] };
+    await clock.advanceBy(1);
+    shard.stop();
+    await shard.ended;
+
+    expect(beforeTheSlowLane).toEqual({ done: [[fast, 300]], checkpoints: [] });
+    expect(done).toEqual([
+      [fast, 300],
+      [slow, 2_000],
+    ]);
+    expect(shard.checkpoints).toEqual([['2', t0 + 2_000]]);
   });
 });
