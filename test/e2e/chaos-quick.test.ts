@@ -17,6 +17,7 @@ describe('npm run chaos -- --quick', () => {
         PRICESTREAM_CHAOS_PG_PORT: process.env.PRICESTREAM_E2E_CHAOS_PG_PORT ?? '54539',
         PRICESTREAM_CHAOS_KINESIS_PORT: process.env.PRICESTREAM_E2E_CHAOS_KINESIS_PORT ?? '4768',
         PRICESTREAM_CHAOS_DASHBOARD_PORT: '3059',
+        PRICESTREAM_CHAOS_COINBASE_PORT: '3058',
       },
     });
     const seconds = (Date.now() - started) / 1000;

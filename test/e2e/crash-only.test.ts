@@ -5,18 +5,20 @@
  * it waits for a database that comes up after it.
  *
  * Each case runs the real command (`node --import tsx local/main.ts`) in a
- * child process, on a stack synthesized once, with its own ports and data.
+ * child process, on a stack synthesized once (a copy of the assembly cache's,
+ * since one case checks that nothing writes into it), with its own ports and
+ * data.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { synthesize } from '../../local/assembly/synth.ts';
 import { localDatabaseUrl, startEmbeddedPostgres } from '../../local/services/postgres.ts';
 import { isAlive } from '../../local/services/processes.ts';
+import { stackAssembly } from '../support/assembly.ts';
 import { ROOT } from '../support/run-script.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -33,7 +35,7 @@ beforeAll(async () => {
   workDir = await mkdtemp(path.join(tmpdir(), 'pricestream-e2e-crash-'));
   await chmod(workDir, 0o755); // as root, PostgreSQL runs as the postgres user
   cdkOut = path.join(workDir, 'cdk.out');
-  await synthesize({ projectDir: ROOT, outDir: cdkOut });
+  await cp(await stackAssembly(), cdkOut, { recursive: true });
 }, 240_000);
 
 afterEach(async () => {

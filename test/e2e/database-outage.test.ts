@@ -13,6 +13,7 @@ import { publishPriceEvents } from '../../lambdas/shared/publish.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.ts';
 import { type PostgresService, startEmbeddedPostgres } from '../../local/services/postgres.ts';
 import type { BatchReport } from '../../local/shared/runtime-events.ts';
+import { stackAssembly } from '../support/assembly.ts';
 import { priceEvent } from '../support/events.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -37,7 +38,8 @@ beforeAll(async () => {
   await chmod(workDir, 0o755); // as root, PostgreSQL runs as the postgres user
   postgres = await startPostgres();
   runtime = await startLocalRuntime({
-    cdkOut: path.join(workDir, 'cdk.out'),
+    cdkOut: await stackAssembly(),
+    synth: false,
     dataDir: path.join(workDir, 'data'),
     databaseUrl: postgres.url,
     kinesisPort: KINESIS_PORT,
