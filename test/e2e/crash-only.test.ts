@@ -280,7 +280,7 @@ describe('npm start in a terminal', () => {
 });
 
 describe('npm start with a database that is not up yet', () => {
-  it('waits for DATABASE_URL to come up 15 s later, a line per attempt, then starts normally', async () => {
+  it('waits for DATABASE_URL to come up ten attempts (about 10 s) later, a line per attempt, then starts normally', async () => {
     const port = PG_PORT + 1;
     const url = localDatabaseUrl(port, 'pricestream');
     // The server, with its database, exists but is down: started once to
@@ -297,7 +297,12 @@ describe('npm start with a database that is not up yet', () => {
     const start = npmStart(path.join(workDir, 'data-late-db'), { DATABASE_URL: url });
     await start.waitForOutput(/waiting for PostgreSQL \(attempt 1, 0 s\): .*ECONNREFUSED/);
 
-    await new Promise((resolve) => setTimeout(resolve, 15_000));
+    // The server comes up once the runtime has said ten times that it waits.
+    await waitFor(
+      async () => start.output().match(/waiting for PostgreSQL/g)?.length ?? 0,
+      (attempts) => attempts >= 10 || start.child.exitCode !== null,
+      { timeoutMs: 60_000, intervalMs: 200, what: 'ten attempts to reach PostgreSQL' },
+    );
     const postgres = await startEmbeddedPostgres(postgresOptions);
     stops.push(async () => {
       for (const child of running) await stopStart(child);
