@@ -18,6 +18,8 @@ describe('npm run chaos -- --quick', () => {
         PRICESTREAM_CHAOS_KINESIS_PORT: process.env.PRICESTREAM_E2E_CHAOS_KINESIS_PORT ?? '4768',
         PRICESTREAM_CHAOS_DASHBOARD_PORT: '3059',
         PRICESTREAM_CHAOS_COINBASE_PORT: '3058',
+        // The runtime's Lambda Invoke API (npm start's 3001 otherwise).
+        PRICESTREAM_LAMBDA_PORT: '3057',
       },
     });
     const seconds = (Date.now() - started) / 1000;

@@ -25,6 +25,7 @@ import { waitFor } from '../support/wait.ts';
 const PG_PORT = Number(process.env.PRICESTREAM_E2E_CRASH_PG_PORT ?? 54519);
 const KINESIS_PORT = Number(process.env.PRICESTREAM_E2E_CRASH_KINESIS_PORT ?? 4748);
 const DASHBOARD_PORT = Number(process.env.PRICESTREAM_E2E_CRASH_DASHBOARD_PORT ?? 3039);
+const LAMBDA_PORT = Number(process.env.PRICESTREAM_E2E_CRASH_LAMBDA_PORT ?? 3038);
 
 let workDir: string;
 let cdkOut: string;
@@ -71,6 +72,7 @@ function npmStart(
         PRICESTREAM_PG_PORT: String(PG_PORT),
         PRICESTREAM_KINESIS_PORT: String(KINESIS_PORT),
         PRICESTREAM_DASHBOARD_PORT: String(DASHBOARD_PORT),
+        PRICESTREAM_LAMBDA_PORT: String(LAMBDA_PORT),
         NO_COLOR: '1',
         ...env,
       },
@@ -242,6 +244,7 @@ describe('npm start in a terminal', () => {
         PRICESTREAM_PG_PORT: String(PG_PORT),
         PRICESTREAM_KINESIS_PORT: String(KINESIS_PORT),
         PRICESTREAM_DASHBOARD_PORT: String(DASHBOARD_PORT),
+        PRICESTREAM_LAMBDA_PORT: String(LAMBDA_PORT),
       },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

@@ -18,6 +18,8 @@ describe('npm run soak -- --quick', () => {
         PRICESTREAM_SOAK_PG_PORT: process.env.PRICESTREAM_E2E_SOAK_PG_PORT ?? '54639',
         PRICESTREAM_SOAK_KINESIS_PORT: process.env.PRICESTREAM_E2E_SOAK_KINESIS_PORT ?? '4868',
         PRICESTREAM_SOAK_DASHBOARD_PORT: '3069',
+        // The runtime's Lambda Invoke API (npm start's 3001 otherwise).
+        PRICESTREAM_LAMBDA_PORT: '3067',
       },
     });
     expect(result.code, result.stderr.slice(-3_000)).toBe(0);
