@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import LongestFirst from './test/support/sequencer.ts';
 
 const ROOT = path.dirname(fileURLToPath(import.meta.url));
 
@@ -20,8 +21,28 @@ const assemblyCache = {
     path.join(ROOT, 'node_modules', '.cache', 'pricestream', 'assemblies'),
 };
 
+/**
+ * Files at once, across all four projects (one pool: vitest runs projects
+ * with the same maxWorkers side by side). Most of an e2e or integration file's
+ * time is spent waiting (a batching window, a server starting, a poll), so
+ * three files keep two cores busy; PRICESTREAM_TEST_WORKERS overrides it.
+ */
+const WORKERS = workers(process.env.PRICESTREAM_TEST_WORKERS);
+
+function workers(raw: string | undefined): number {
+  if (raw === undefined || raw === '') return 3;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(`PRICESTREAM_TEST_WORKERS must be a whole number from 1, got ${raw}`);
+  }
+  return value;
+}
+
 export default defineConfig({
   test: {
+    maxWorkers: WORKERS,
+    sequence: { sequencer: LongestFirst },
+    reporters: ['default', './test/support/slowest-files.ts'],
     projects: [
       {
         test: {
@@ -50,8 +71,7 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
-          // Each file runs a whole pipeline; one at a time on a laptop.
-          fileParallelism: false,
+          // Each file runs its own pipeline on its own ports and data folder.
           include: ['test/e2e/**/*.test.ts'],
           env: { ...localAws, ...assemblyCache },
           testTimeout: 240_000,
