@@ -57,7 +57,7 @@ which saves its streams); the stream resharded up and down; consumer
 invocations that crash their environment or time out (injected by the Lambda
 host); the Coinbase stand-in answering 429, 5xx or not at all.
 
-  --quick          a run of about 90 s (3,000 events); the default is the
+  --quick          a run of about 70 s (2,000 events); the default is the
                    full run: 100,000 events, 1,000 poison records, 20
                    runtime kills, 5 PostgreSQL crashes, 3 kinesis-local
                    restarts, 2 reshards
@@ -85,7 +85,7 @@ const FULL = {
 };
 
 const QUICK = {
-  events: 3_000,
+  events: 2_000,
   rate: 60,
   runtimeKills: 2,
   postgresCrashes: 1,

@@ -41,13 +41,13 @@ describe('npm run chaos -- --quick', () => {
     expect(report.consumers.map((c) => c.consumer)).toEqual(['realtime', 'batch']);
     for (const consumer of report.consumers) {
       expect(consumer, consumer.consumer).toMatchObject({
-        produced: 3_000,
+        produced: 2_000,
         lost: 0,
         duplicated: 0,
-        poisonProduced: 30,
+        poisonProduced: 20,
         poisonMiscounted: 0,
       });
-      expect(consumer.stored + consumer.droppedByEmulator).toBe(3_000);
+      expect(consumer.stored + consumer.droppedByEmulator).toBe(2_000);
       expect(consumer.redriven).toBe(consumer.deadLetters);
       expect(consumer.drainSeconds).not.toBeNull();
     }
