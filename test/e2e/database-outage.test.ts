@@ -38,7 +38,13 @@ beforeAll(async () => {
   await chmod(workDir, 0o755); // as root, PostgreSQL runs as the postgres user
   postgres = await startPostgres();
   runtime = await startLocalRuntime({
-    cdkOut: await stackAssembly(),
+    // A 2 s batching window instead of 15 s, so the batched consumer's tries
+    // come sooner: the stack variant the study and bench tests use too.
+    cdkOut: await stackAssembly({
+      'pricestream:batch.batchingWindowSeconds': '2',
+      'pricestream:batch.batchSize': '1000',
+      'pricestream:realtime.enhancedFanOut': 'false',
+    }),
     synth: false,
     dataDir: path.join(workDir, 'data'),
     databaseUrl: postgres.url,
