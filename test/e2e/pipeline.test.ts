@@ -1,6 +1,7 @@
 /**
- * `npm start`'s runtime on the synthesized stack: the real CDK synth (from
- * the assembly cache), the bundled functions from the cloud assembly,
+ * `npm start`'s runtime on the synthesized stack: the real CDK synth (a copy
+ * of the assembly cache's, which the runtime finds current for the sources
+ * and does not synthesize again), the bundled functions from the cloud assembly,
  * embedded PostgreSQL and kinesis-local on their own ports, and a loopback
  * stand-in for Coinbase. One pipeline for three sets of checks that only
  * read from it, so it starts (and the batched consumer waits its window)
@@ -23,7 +24,7 @@
  * every 2 s for 10 s per invocation, so its metrics (written when an
  * invocation ends) come 10 s after start.
  */
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { chmod, copyFile, cp, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
@@ -78,6 +79,8 @@ let page: Page;
 let started: number;
 /** Output lines per function (short name). */
 const lines = new Map<string, string[]>();
+/** The runtime's notices (what it did at start among them). */
+const notices: string[] = [];
 
 const allLines = () => [...lines.values()].flat();
 
@@ -100,9 +103,10 @@ beforeAll(async () => {
     viewport: { width: 1440, height: 900 },
   });
   launching.catch(() => {});
+  const cdkOut = path.join(workDir, 'cdk.out');
+  await cp(await stackAssembly(), cdkOut, { recursive: true });
   runtime = await startLocalRuntime({
-    cdkOut: await stackAssembly(),
-    synth: false,
+    cdkOut,
     dataDir: path.join(workDir, 'data'),
     postgresPort: Number(process.env.PRICESTREAM_E2E_PG_PORT ?? 54349),
     kinesisPort: Number(process.env.PRICESTREAM_E2E_KINESIS_PORT ?? 4588),
@@ -120,6 +124,7 @@ beforeAll(async () => {
       },
     },
     listeners: combineListeners(collector.listeners, {
+      notice: (notice) => notices.push(notice.message),
       log: (line) => {
         const list = lines.get(line.function) ?? [];
         list.push(line.line);
@@ -159,6 +164,9 @@ interface Row {
 
 describe('the pipeline on one machine', () => {
   it('runs every function of the template, from the cloud assembly', () => {
+    expect(notices).toContain(
+      `${runtime.cdkOut} is current for the sources: not synthesized again`,
+    );
     const hosted = runtime.functions.filter((f) => f.hosted).map((f) => f.name);
     expect(hosted).toEqual(
       expect.arrayContaining(['FetchPrices', 'RealtimeConsumer', 'BatchConsumer', 'Migrate']),
