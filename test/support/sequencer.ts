@@ -11,15 +11,22 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /** Seconds, measured on the 2-core development machine; only the order they give matters. */
 const ESTIMATES: Record<string, number> = {
-  'e2e:test/e2e/soak-quick.test.ts': 150,
-  'e2e:test/e2e/chaos-quick.test.ts': 110,
-  'e2e:test/e2e/study-quick.test.ts': 100,
-  'e2e:test/e2e/crash-only.test.ts': 90,
-  'e2e:test/e2e/report-browser.test.ts': 70,
+  'e2e:test/e2e/crash-only.test.ts': 110,
+  'e2e:test/e2e/soak-quick.test.ts': 110,
+  'e2e:test/e2e/study-quick.test.ts': 95,
+  'e2e:test/e2e/report-browser.test.ts': 90,
+  'e2e:test/e2e/chaos-quick.test.ts': 90,
   'e2e:test/e2e/pipeline.test.ts': 60,
-  'e2e:test/e2e/database-outage.test.ts': 45,
-  'e2e:test/e2e/bench-quick.test.ts': 40,
-  'e2e:test/e2e/exit-codes.test.ts': 35,
+  'e2e:test/e2e/bench-quick.test.ts': 60,
+  'e2e:test/e2e/database-outage.test.ts': 50,
+  'e2e:test/e2e/exit-codes.test.ts': 10,
+  'integration:test/integration/local-enhanced-fan-out.test.ts': 27,
+  'integration:test/integration/local-kinesis-restarts.test.ts': 14,
+  'cdk:test/cdk/synth-context.test.ts': 13,
+  'integration:test/integration/local-event-source-mapping.test.ts': 12,
+  'cdk:test/cdk/dashboard.test.ts': 12,
+  'integration:test/integration/invoke-cli.test.ts': 11,
+  'integration:test/integration/reports-aws.test.ts': 11,
 };
 const PROJECT_ESTIMATES: Record<string, number> = { e2e: 40, integration: 8, cdk: 6, unit: 1 };
 
