@@ -5,7 +5,9 @@
  * disagree, or when a script does not run on the pinned Node.js.
  */
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { access, readFile, realpath } from 'node:fs/promises';
+import { delimiter, join } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { LAMBDA_NODE_RUNTIME, NODE_MAJOR } from '../../cdk/node-version.ts';
@@ -14,6 +16,7 @@ const root = new URL('../../', import.meta.url);
 interface PackageJson {
   optionalDependencies: Record<string, string>;
   engines: Record<string, string>;
+  devEngines: { runtime: { name: string; version: string } };
 }
 interface PackageLock {
   packages: Record<string, { version: string }>;
@@ -21,6 +24,19 @@ interface PackageLock {
 const readJson = async <T>(file: string): Promise<T> =>
   JSON.parse(await readFile(new URL(file, root), 'utf8')) as T;
 const major = (version: string) => Number(/^v?(\d+)\./.exec(version)?.[1]);
+
+/** The first `name` on the path outside node_modules: the machine's own. */
+async function onMachinePath(name: string): Promise<string> {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    if (dir === '' || dir.includes('node_modules')) continue;
+    const file = join(dir, name);
+    try {
+      await access(file, constants.X_OK);
+      return await realpath(file);
+    } catch {}
+  }
+  throw new Error(`no ${name} on the path outside node_modules`);
+}
 
 describe('the Node.js version', () => {
   it('is pinned in package.json to the major of the Lambda runtime', async () => {
@@ -34,7 +50,26 @@ describe('the Node.js version', () => {
     expect(locked?.version).toBe(pinned);
     expect(pkg.engines.node).toBe(`${NODE_MAJOR}.x`);
     expect(LAMBDA_NODE_RUNTIME).toBe(`nodejs${NODE_MAJOR}.x`);
+    // npm runs on the machine's Node.js: devEngines names what may run it.
+    expect(pkg.devEngines.runtime).toEqual({ name: 'node', version: '>=20.19', onFail: 'error' });
   });
+
+  it("installs with the machine's npm and Node.js without a Node.js version warning", async () => {
+    // What a newcomer's `npm ci` checks, on the Node.js that runs npm (20 on
+    // the development machine), without writing anything.
+    const node = await onMachinePath('node');
+    const npm = await onMachinePath('npm');
+    const { stdout, stderr } = await promisify(execFile)(
+      node,
+      [npm, 'install', '--dry-run', '--ignore-scripts', '--no-audit', '--no-fund'],
+      { cwd: new URL('.', root).pathname, env: { ...process.env, npm_config_loglevel: undefined } },
+    );
+    const machine = (await promisify(execFile)(node, ['-p', 'process.version'])).stdout.trim();
+
+    expect(`${machine}\n${stdout}${stderr}`).not.toMatch(
+      /EBADENGINE|EBADDEVENGINES|Unsupported engine|node: '/,
+    );
+  }, 60_000);
 
   it('runs this test, and what npm starts, on that major', async () => {
     const { stdout } = await promisify(execFile)(
