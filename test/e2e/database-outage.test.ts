@@ -18,7 +18,7 @@ import { priceEvent } from '../support/events.ts';
 import { waitFor } from '../support/wait.ts';
 
 const PG_PORT = Number(process.env.PRICESTREAM_E2E_OUTAGE_PG_PORT ?? 54348);
-const KINESIS_PORT = Number(process.env.PRICESTREAM_E2E_OUTAGE_KINESIS_PORT ?? 4587);
+const KINESIS_PORT = Number(process.env.PRICESTREAM_E2E_OUTAGE_KINESIS_PORT ?? 4598);
 
 let workDir: string;
 let postgres: PostgresService;
