@@ -55,6 +55,10 @@ export default defineConfig({
         test: {
           name: 'cdk',
           include: ['test/cdk/**/*.test.ts'],
+          // The files only read templates: one module graph per worker, so
+          // aws-cdk-lib is loaded, and each configuration synthesized
+          // (test/cdk/synth.ts caches them), once per worker, not once per file.
+          isolate: false,
           testTimeout: 60_000,
         },
       },
