@@ -5,9 +5,8 @@
  * disagree, or when a script does not run on the pinned Node.js.
  */
 import { execFile } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access, readFile, realpath } from 'node:fs/promises';
-import { delimiter, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { delimiter } from 'node:path';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { LAMBDA_NODE_RUNTIME, NODE_MAJOR } from '../../cdk/node-version.ts';
@@ -25,18 +24,11 @@ const readJson = async <T>(file: string): Promise<T> =>
   JSON.parse(await readFile(new URL(file, root), 'utf8')) as T;
 const major = (version: string) => Number(/^v?(\d+)\./.exec(version)?.[1]);
 
-/** The first `name` on the path outside node_modules: the machine's own. */
-async function onMachinePath(name: string): Promise<string> {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    if (dir === '' || dir.includes('node_modules')) continue;
-    const file = join(dir, name);
-    try {
-      await access(file, constants.X_OK);
-      return await realpath(file);
-    } catch {}
-  }
-  throw new Error(`no ${name} on the path outside node_modules`);
-}
+/** The path without node_modules folders: what runs the machine's own npm and Node.js. */
+const machinePath = (process.env.PATH ?? '')
+  .split(delimiter)
+  .filter((dir) => dir !== '' && !dir.includes('node_modules'))
+  .join(delimiter);
 
 describe('the Node.js version', () => {
   it('is pinned in package.json to the major of the Lambda runtime', async () => {
@@ -57,14 +49,15 @@ describe('the Node.js version', () => {
   it("installs with the machine's npm and Node.js without a Node.js version warning", async () => {
     // What a newcomer's `npm ci` checks, on the Node.js that runs npm (20 on
     // the development machine), without writing anything.
-    const node = await onMachinePath('node');
-    const npm = await onMachinePath('npm');
+    const env = { ...process.env, PATH: machinePath, npm_config_loglevel: undefined };
     const { stdout, stderr } = await promisify(execFile)(
-      node,
-      [npm, 'install', '--dry-run', '--ignore-scripts', '--no-audit', '--no-fund'],
-      { cwd: new URL('.', root).pathname, env: { ...process.env, npm_config_loglevel: undefined } },
+      'npm',
+      ['install', '--dry-run', '--ignore-scripts', '--no-audit', '--no-fund'],
+      { cwd: new URL('.', root).pathname, env },
     );
-    const machine = (await promisify(execFile)(node, ['-p', 'process.version'])).stdout.trim();
+    const machine = (
+      await promisify(execFile)('node', ['-p', 'process.version'], { env })
+    ).stdout.trim();
 
     expect(`${machine}\n${stdout}${stderr}`).not.toMatch(
       /EBADENGINE|EBADDEVENGINES|Unsupported engine|node: '/,
