@@ -13,7 +13,7 @@
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { synthesize } from '../local/assembly/synth.ts';
+import { assemblyFor } from '../local/assembly/assembly-cache.ts';
 import { PROJECT_DIR } from '../local/runtime.ts';
 import { BenchAgent } from './agent-client.ts';
 import { type BenchOptions, type Mode, parseBenchArgs, USAGE, UsageError } from './options.ts';
@@ -123,8 +123,8 @@ async function synthesizeModes(
         context[`pricestream:${key}`] = value;
       }
       if (name === 'efo') context['pricestream:realtime.enhancedFanOut'] = 'true';
-      await synthesize({ projectDir: PROJECT_DIR, outDir, context });
-      out.set(name, outDir);
+      const cacheDir = process.env.PRICESTREAM_ASSEMBLY_CACHE;
+      out.set(name, await assemblyFor({ projectDir: PROJECT_DIR, outDir, context, cacheDir }));
     }),
   );
   return out;

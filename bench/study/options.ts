@@ -41,8 +41,8 @@ million events on AWS (bench/study/aws-prices.ts). Prints a table (or JSON
 with --json) and writes bench/results/study-<time>.json.
 
 Options:
-  --quick                 under 3 minutes: windows 0,1,3,5 s at batch size
-                          1000, standard and efo, 100 records/s for 8 s each
+  --quick                 under 2 minutes: windows 0,1,2,4 s at batch size
+                          1000, standard and efo, 100 records/s for 6 s each
   --json                  print the result as JSON on stdout (progress on stderr)
   --windows <s1,s2,...>   batched consumer's batching windows, default 0,1,5,15,30
   --sizes <n1,n2,...>     batched consumer's batch sizes, default 1,100,1000
@@ -94,7 +94,7 @@ export function parseStudyArgs(argv: readonly string[]): StudyOptions {
     [...new Set(list(text(key) ?? fallback).map((v) => number(v, `--${key}`, min, max)))].sort(
       (a, b) => a - b,
     );
-  const windows = numbers('windows', quick ? '0,1,3,5' : '0,1,5,15,30', 0, 300);
+  const windows = numbers('windows', quick ? '0,1,2,4' : '0,1,5,15,30', 0, 300);
   const sizes = numbers('sizes', quick ? '1000' : '1,100,1000', 1, 10_000);
   const modes = list(text('modes') ?? 'standard,efo').map((mode) => {
     if (!(REALTIME_MODES as readonly string[]).includes(mode)) {
@@ -121,7 +121,7 @@ export function parseStudyArgs(argv: readonly string[]): StudyOptions {
     modes: [...new Set(modes)],
     loads: [...new Set(loads)],
     originalSeconds: number(text('original-seconds') ?? '180', '--original-seconds', 10, 86_400),
-    rateSeconds: number(text('rate-seconds') ?? (quick ? '8' : '20'), '--rate-seconds', 1, 3_600),
+    rateSeconds: number(text('rate-seconds') ?? (quick ? '6' : '20'), '--rate-seconds', 1, 3_600),
     postgresPort: number(text('pg-port') ?? '54419', '--pg-port', 1, 65_535),
     kinesisPort: number(text('kinesis-port') ?? '4648', '--kinesis-port', 2, 65_535),
     outDir: text('out') ?? 'bench/results',

@@ -17,7 +17,7 @@ import path from 'node:path';
 import { encodePriceEvent } from '../../lambdas/shared/price-event.ts';
 import { SimulatedMarket } from '../../lambdas/shared/sources/sim.ts';
 import { toPriceEvent } from '../../lambdas/shared/tick.ts';
-import { synthesize } from '../../local/assembly/synth.ts';
+import { assemblyFor } from '../../local/assembly/assembly-cache.ts';
 import { createRuntimeKinesisClient } from '../../local/kinesis/kinesis-client.ts';
 import { PROJECT_DIR } from '../../local/runtime.ts';
 import { startServices } from '../../local/services/local-services.ts';
@@ -161,17 +161,17 @@ function synthesizeAll(
     const done = after
       .catch(() => {})
       .then(() =>
-        synthesize({
+        assemblyFor({
           projectDir: PROJECT_DIR,
           outDir,
+          cacheDir: process.env.PRICESTREAM_ASSEMBLY_CACHE,
           context: {
             'pricestream:batch.batchingWindowSeconds': String(spec.batchingWindowSeconds),
             'pricestream:batch.batchSize': String(spec.batchSize),
             'pricestream:realtime.enhancedFanOut': String(spec.enhancedFanOut),
           },
         }),
-      )
-      .then(() => outDir);
+      );
     // Not awaited before a setting needs it: no unhandled rejection meanwhile.
     done.catch(() => {});
     slots.push(done);

@@ -142,9 +142,14 @@ export async function synthesizeIfStale(
   options.onSynthesize?.();
   await rm(path.join(options.outDir, INPUTS_STAMP), { force: true });
   await synthesize(options);
+  await writeInputsStamp(options.outDir, inputs);
+  return 'synthesized';
+}
+
+/** Marks `outDir` as synthesized from `inputs` (see isAssemblyCurrent). */
+export async function writeInputsStamp(outDir: string, inputs: string): Promise<void> {
   await writeFile(
-    path.join(options.outDir, INPUTS_STAMP),
+    path.join(outDir, INPUTS_STAMP),
     `${JSON.stringify({ inputs, synthesizedAt: new Date().toISOString() }, null, 2)}\n`,
   );
-  return 'synthesized';
 }

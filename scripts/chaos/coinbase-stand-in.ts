@@ -7,9 +7,9 @@ export type Behaviour = 'ok' | 'hang' | '429' | '500' | 'malformed' | '404';
  * A loopback stand-in for the Coinbase Exchange API: `GET /products/{id}/ticker`
  * answers in the real wire format (strings for amounts, integer trade_id).
  * Each symbol can be told to misbehave: a queue of behaviours is played first,
- * then `fallback` applies.
+ * then `fallback` applies. It listens on `port` (default: one the system picks).
  */
-export async function startCoinbaseStandIn(prices: Record<string, number> = {}) {
+export async function startCoinbaseStandIn(prices: Record<string, number> = {}, port = 0) {
   const queues = new Map<string, Behaviour[]>();
   const fallback = new Map<string, Behaviour>();
   const requests: string[] = [];
@@ -64,10 +64,13 @@ export async function startCoinbaseStandIn(prices: Record<string, number> = {}) 
       }
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const address = server.address() as AddressInfo;
   return {
-    baseUrl: `http://127.0.0.1:${port}`,
+    baseUrl: `http://127.0.0.1:${address.port}`,
     requests,
     /** Plays these behaviours for the next requests of a symbol. */
     queue(symbol: string, ...behaviours: Behaviour[]) {

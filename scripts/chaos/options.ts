@@ -25,6 +25,12 @@ export interface ChaosOptions {
   postgresPort: number;
   kinesisPort: number;
   dashboardPort: number;
+  /**
+   * The Coinbase stand-in's. Fixed, not picked at random: its URL is part of
+   * the synthesized stack, which then stays the same from run to run (and is
+   * found in the assembly cache when there is one).
+   */
+  coinbasePort: number;
   json: boolean;
   quick: boolean;
   /** Keep the work folder (logs, data) for a look afterwards. */
@@ -51,7 +57,7 @@ which saves its streams); the stream resharded up and down; consumer
 invocations that crash their environment or time out (injected by the Lambda
 host); the Coinbase stand-in answering 429, 5xx or not at all.
 
-  --quick          a run of about 90 s (3,000 events); the default is the
+  --quick          a run of about 70 s (2,000 events); the default is the
                    full run: 100,000 events, 1,000 poison records, 20
                    runtime kills, 5 PostgreSQL crashes, 3 kinesis-local
                    restarts, 2 reshards
@@ -62,9 +68,9 @@ host); the Coinbase stand-in answering 429, 5xx or not at all.
   --keep           keep the work folder (runtime log, data)
   -h, --help       show this help
 
-Ports: PostgreSQL 54529, kinesis-local 4758, dashboard 3049
-(PRICESTREAM_CHAOS_PG_PORT, PRICESTREAM_CHAOS_KINESIS_PORT,
-PRICESTREAM_CHAOS_DASHBOARD_PORT).`;
+Ports: PostgreSQL 54529, kinesis-local 4758, dashboard 3049, the Coinbase
+stand-in 3048 (PRICESTREAM_CHAOS_PG_PORT, PRICESTREAM_CHAOS_KINESIS_PORT,
+PRICESTREAM_CHAOS_DASHBOARD_PORT, PRICESTREAM_CHAOS_COINBASE_PORT).`;
 
 const FULL = {
   events: 100_000,
@@ -79,7 +85,7 @@ const FULL = {
 };
 
 const QUICK = {
-  events: 3_000,
+  events: 2_000,
   rate: 60,
   runtimeKills: 2,
   postgresCrashes: 1,
@@ -114,6 +120,7 @@ export function parseChaosArgs(
     postgresPort: port('PRICESTREAM_CHAOS_PG_PORT', 54529),
     kinesisPort: port('PRICESTREAM_CHAOS_KINESIS_PORT', 4758),
     dashboardPort: port('PRICESTREAM_CHAOS_DASHBOARD_PORT', 3049),
+    coinbasePort: port('PRICESTREAM_CHAOS_COINBASE_PORT', 3048),
     json: false,
     quick,
     keep: false,

@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-kinesis';
 import pg from 'pg';
 import { createKinesisClient } from '../../lambdas/shared/kinesis-client.ts';
-import { synthesize } from '../../local/assembly/synth.ts';
+import { assemblyFor } from '../../local/assembly/assembly-cache.ts';
 import type { FaultPlan } from '../../local/lambda/faults.ts';
 import { PROJECT_DIR } from '../../local/runtime.ts';
 import { type KinesisService, startKinesisLocal } from '../../local/services/kinesis.ts';
@@ -77,25 +77,27 @@ export async function runChaos(
   };
   try {
     // The Coinbase stand-in first: the stack is synthesized with its URL.
-    const coinbase = await startCoinbaseStandIn();
+    const coinbase = await startCoinbaseStandIn({}, options.coinbasePort);
     cleanups.push(() => coinbase.close());
     say(`synthesizing the stack (Coinbase stand-in at ${coinbase.baseUrl}, retries 3)`);
-    const cdkOut = path.join(workDir, 'cdk.out');
-    await synthesize({
-      projectDir: PROJECT_DIR,
-      outDir: cdkOut,
-      context: {
-        'pricestream:priceSource': 'coinbase',
-        'pricestream:coinbaseBaseUrl': coinbase.baseUrl,
-        // Few retries, so faults do end in dead letters, which the redrive then delivers.
-        'pricestream:realtime.maxRetryAttempts': '3',
-        'pricestream:batch.maxRetryAttempts': '3',
-      },
-    });
-
     const services = new Services(workDir, options, say);
     cleanups.push(() => services.stop());
-    await services.start();
+    // The servers start while the stack is synthesized.
+    const [cdkOut] = await Promise.all([
+      assemblyFor({
+        projectDir: PROJECT_DIR,
+        outDir: path.join(workDir, 'cdk.out'),
+        cacheDir: process.env.PRICESTREAM_ASSEMBLY_CACHE,
+        context: {
+          'pricestream:priceSource': 'coinbase',
+          'pricestream:coinbaseBaseUrl': coinbase.baseUrl,
+          // Few retries, so faults do end in dead letters, which the redrive then delivers.
+          'pricestream:realtime.maxRetryAttempts': '3',
+          'pricestream:batch.maxRetryAttempts': '3',
+        },
+      }),
+      services.start(),
+    ]);
     const chaosKinesis = (maxAttempts: number, requestTimeoutMs: number) =>
       createKinesisClient({
         endpoint: services.kinesisEndpoint,

@@ -42,8 +42,8 @@ figure keeps growing: its median over the last retention period is more than
 20 % (and a small margin) above its median over the first retention period
 after the first one. Exits 2 on bad arguments.
 
-  --quick                 about 3 minutes: 20 events/s for 2.5 min, retention
-                          0.5 min, a row every 15 s (the e2e tests run it)
+  --quick                 about 2 minutes: 20 events/s for 1.5 min, retention
+                          0.5 min, a row every 9 s (the e2e tests run it)
   --rate <n>              events per second (default 100)
   --minutes <n>           how long to produce (default 30)
   --retention-minutes <n> the streams' retention (default 2)
@@ -59,7 +59,7 @@ Ports: PostgreSQL 54629, kinesis-local 4858, dashboard 3059
 (PRICESTREAM_SOAK_PG_PORT, PRICESTREAM_SOAK_KINESIS_PORT,
 PRICESTREAM_SOAK_DASHBOARD_PORT).`;
 
-const QUICK = { rate: 20, minutes: 2.5, retentionMinutes: 0.5, sampleSeconds: 15 };
+const QUICK = { rate: 20, minutes: 1.5, retentionMinutes: 0.5, sampleSeconds: 9 };
 const FULL = { rate: 100, minutes: 30, retentionMinutes: 2, sampleSeconds: 60 };
 
 function number(

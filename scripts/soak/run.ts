@@ -20,7 +20,7 @@ import pg from 'pg';
 import { priceRecord } from '../../bench/kinesis-local.ts';
 import { rssMb, treePrivateMb, treePssMb } from '../../bench/resources.ts';
 import { createKinesisClient } from '../../lambdas/shared/kinesis-client.ts';
-import { synthesize } from '../../local/assembly/synth.ts';
+import { assemblyFor } from '../../local/assembly/assembly-cache.ts';
 import { listShards } from '../../local/kinesis/streams.ts';
 import { PROJECT_DIR } from '../../local/runtime.ts';
 import { CONSUMERS, type Consumer, countConsumers } from '../chaos/count.ts';
@@ -78,12 +78,12 @@ export async function runSoak(
   await chmod(workDir, 0o755); // as root, PostgreSQL runs as the postgres user
   const cleanups: Array<() => Promise<void>> = [];
   try {
-    say('synthesizing the stack (simulated market)');
-    const cdkOut = path.join(workDir, 'cdk.out');
-    await synthesize({
+    // The stack as npm start synthesizes it; the runtime is started with --source sim.
+    say('synthesizing the stack');
+    const cdkOut = await assemblyFor({
       projectDir: PROJECT_DIR,
-      outDir: cdkOut,
-      context: { 'pricestream:priceSource': 'sim' },
+      outDir: path.join(workDir, 'cdk.out'),
+      cacheDir: process.env.PRICESTREAM_ASSEMBLY_CACHE,
     });
     const runtime = new SoakRuntime(workDir, cdkOut, options, say);
     cleanups.push(() => runtime.stop());

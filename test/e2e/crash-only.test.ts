@@ -5,24 +5,27 @@
  * it waits for a database that comes up after it.
  *
  * Each case runs the real command (`node --import tsx local/main.ts`) in a
- * child process, on a stack synthesized once, with its own ports and data.
+ * child process, on a stack synthesized once (a copy of the assembly cache's,
+ * since one case checks that nothing writes into it), with its own ports and
+ * data.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { synthesize } from '../../local/assembly/synth.ts';
 import { localDatabaseUrl, startEmbeddedPostgres } from '../../local/services/postgres.ts';
 import { isAlive } from '../../local/services/processes.ts';
+import { stackAssembly } from '../support/assembly.ts';
 import { ROOT } from '../support/run-script.ts';
 import { waitFor } from '../support/wait.ts';
 
 const PG_PORT = Number(process.env.PRICESTREAM_E2E_CRASH_PG_PORT ?? 54519);
 const KINESIS_PORT = Number(process.env.PRICESTREAM_E2E_CRASH_KINESIS_PORT ?? 4748);
 const DASHBOARD_PORT = Number(process.env.PRICESTREAM_E2E_CRASH_DASHBOARD_PORT ?? 3039);
+const LAMBDA_PORT = Number(process.env.PRICESTREAM_E2E_CRASH_LAMBDA_PORT ?? 3038);
 
 let workDir: string;
 let cdkOut: string;
@@ -33,7 +36,7 @@ beforeAll(async () => {
   workDir = await mkdtemp(path.join(tmpdir(), 'pricestream-e2e-crash-'));
   await chmod(workDir, 0o755); // as root, PostgreSQL runs as the postgres user
   cdkOut = path.join(workDir, 'cdk.out');
-  await synthesize({ projectDir: ROOT, outDir: cdkOut });
+  await cp(await stackAssembly(), cdkOut, { recursive: true });
 }, 240_000);
 
 afterEach(async () => {
@@ -69,6 +72,7 @@ function npmStart(
         PRICESTREAM_PG_PORT: String(PG_PORT),
         PRICESTREAM_KINESIS_PORT: String(KINESIS_PORT),
         PRICESTREAM_DASHBOARD_PORT: String(DASHBOARD_PORT),
+        PRICESTREAM_LAMBDA_PORT: String(LAMBDA_PORT),
         NO_COLOR: '1',
         ...env,
       },
@@ -240,6 +244,7 @@ describe('npm start in a terminal', () => {
         PRICESTREAM_PG_PORT: String(PG_PORT),
         PRICESTREAM_KINESIS_PORT: String(KINESIS_PORT),
         PRICESTREAM_DASHBOARD_PORT: String(DASHBOARD_PORT),
+        PRICESTREAM_LAMBDA_PORT: String(LAMBDA_PORT),
       },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -278,7 +283,7 @@ describe('npm start in a terminal', () => {
 });
 
 describe('npm start with a database that is not up yet', () => {
-  it('waits for DATABASE_URL to come up 15 s later, a line per attempt, then starts normally', async () => {
+  it('waits for DATABASE_URL to come up ten attempts (about 10 s) later, a line per attempt, then starts normally', async () => {
     const port = PG_PORT + 1;
     const url = localDatabaseUrl(port, 'pricestream');
     // The server, with its database, exists but is down: started once to
@@ -295,7 +300,12 @@ describe('npm start with a database that is not up yet', () => {
     const start = npmStart(path.join(workDir, 'data-late-db'), { DATABASE_URL: url });
     await start.waitForOutput(/waiting for PostgreSQL \(attempt 1, 0 s\): .*ECONNREFUSED/);
 
-    await new Promise((resolve) => setTimeout(resolve, 15_000));
+    // The server comes up once the runtime has said ten times that it waits.
+    await waitFor(
+      async () => start.output().match(/waiting for PostgreSQL/g)?.length ?? 0,
+      (attempts) => attempts >= 10 || start.child.exitCode !== null,
+      { timeoutMs: 60_000, intervalMs: 200, what: 'ten attempts to reach PostgreSQL' },
+    );
     const postgres = await startEmbeddedPostgres(postgresOptions);
     stops.push(async () => {
       for (const child of running) await stopStart(child);

@@ -13,11 +13,12 @@ import { publishPriceEvents } from '../../lambdas/shared/publish.ts';
 import { type LocalRuntime, startLocalRuntime } from '../../local/runtime.ts';
 import { type PostgresService, startEmbeddedPostgres } from '../../local/services/postgres.ts';
 import type { BatchReport } from '../../local/shared/runtime-events.ts';
+import { stackAssembly } from '../support/assembly.ts';
 import { priceEvent } from '../support/events.ts';
 import { waitFor } from '../support/wait.ts';
 
 const PG_PORT = Number(process.env.PRICESTREAM_E2E_OUTAGE_PG_PORT ?? 54348);
-const KINESIS_PORT = Number(process.env.PRICESTREAM_E2E_OUTAGE_KINESIS_PORT ?? 4587);
+const KINESIS_PORT = Number(process.env.PRICESTREAM_E2E_OUTAGE_KINESIS_PORT ?? 4598);
 
 let workDir: string;
 let postgres: PostgresService;
@@ -37,7 +38,14 @@ beforeAll(async () => {
   await chmod(workDir, 0o755); // as root, PostgreSQL runs as the postgres user
   postgres = await startPostgres();
   runtime = await startLocalRuntime({
-    cdkOut: path.join(workDir, 'cdk.out'),
+    // A 2 s batching window instead of 15 s, so the batched consumer's tries
+    // come sooner: the stack variant the study and bench tests use too.
+    cdkOut: await stackAssembly({
+      'pricestream:batch.batchingWindowSeconds': '2',
+      'pricestream:batch.batchSize': '1000',
+      'pricestream:realtime.enhancedFanOut': 'false',
+    }),
+    synth: false,
     dataDir: path.join(workDir, 'data'),
     databaseUrl: postgres.url,
     kinesisPort: KINESIS_PORT,

@@ -13,22 +13,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseStudyArgs } from '../../bench/study/options.ts';
 import { runStudy } from '../../bench/study/run.ts';
 import { launchBrowser } from '../../scripts/browser.ts';
+import type { PageElement } from '../support/page-element.ts';
 import { runCommand } from '../support/run-script.ts';
 
 const PG_PORT = process.env.PRICESTREAM_E2E_REPORT_PG_PORT ?? '54449';
 const KINESIS_PORT = process.env.PRICESTREAM_E2E_REPORT_KINESIS_PORT ?? '4678';
 
 // Code that runs in the page: this project's TypeScript has no DOM types.
-interface PageElement {
-  textContent: string | null;
-  getAttribute(name: string): string | null;
-  querySelector(selector: string): PageElement | null;
-  width: number;
-  height: number;
-  getContext(kind: '2d'): {
-    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
-  } | null;
-}
 declare const document: {
   querySelector(selector: string): PageElement | null;
   querySelectorAll(selector: string): Iterable<PageElement>;

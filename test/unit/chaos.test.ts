@@ -17,8 +17,8 @@ describe('chaos options', () => {
       quick: false,
     });
     expect(parseChaosArgs(['--quick', '--json'], {})).toMatchObject({
-      events: 3_000,
-      poison: 30,
+      events: 2_000,
+      poison: 20,
       quick: true,
       json: true,
     });

@@ -16,9 +16,9 @@ describe('soak options', () => {
     });
     expect(parseSoakArgs(['--quick', '--json'], {})).toMatchObject({
       rate: 20,
-      minutes: 2.5,
+      minutes: 1.5,
       retentionMinutes: 0.5,
-      sampleSeconds: 15,
+      sampleSeconds: 9,
       quick: true,
       json: true,
     });

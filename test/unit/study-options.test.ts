@@ -39,15 +39,15 @@ describe('study options and sweep', () => {
       'realtime efo @100/s',
       'batch w0 b1000 @100/s',
       'batch w1 b1000 @100/s',
-      'batch w3 b1000 @100/s',
-      'batch w5 b1000 @100/s',
+      'batch w2 b1000 @100/s',
+      'batch w4 b1000 @100/s',
     ]);
     // Synthesized in the order the settings need them.
     expect(sweep.assemblies.map((a) => a.key)).toEqual([
       'w0-b1000',
-      'w5-b1000-efo',
+      'w4-b1000-efo',
       'w1-b1000',
-      'w3-b1000',
+      'w2-b1000',
     ]);
   });
 

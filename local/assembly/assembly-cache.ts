@@ -1,0 +1,125 @@
+/**
+ * Synthesized cloud assemblies kept by what they are made from: one folder
+ * per inputs hash (sources, lock file, `-c` context; see assemblyInputsHash)
+ * under a cache folder, so the test files, the study's settings and the
+ * fault suite that run the same stack variant synthesize it once between
+ * them instead of once each (a synthesis with bundling takes 10-15 s of both
+ * cores). Several processes may ask for the same variant at once: one
+ * synthesizes under a lock, the others wait for it. A cached assembly is
+ * read, never written, by whoever uses it.
+ *
+ * The commands that synthesize a variant of their own (chaos, soak, bench,
+ * study) use it when their environment names a cache folder, as the test
+ * projects' does (see assemblyFor and docs/testing.md); otherwise each run
+ * synthesizes into its own folder.
+ */
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { isAlive } from '../services/processes.ts';
+import {
+  assemblyInputsHash,
+  isAssemblyCurrent,
+  type SynthOptions,
+  synthesize,
+  writeInputsStamp,
+} from './synth.ts';
+
+/** Variants kept; older ones are removed when a new one is added. */
+const KEEP = 24;
+
+export interface CachedAssemblyOptions extends Omit<SynthOptions, 'outDir'> {
+  cacheDir: string;
+  /** How long to wait for another process's synthesis of the same variant, ms. Default 10 min. */
+  waitMs?: number;
+  /** Called when this process synthesizes (not when it finds or waits for one). */
+  onSynthesize?: () => void;
+  /** The synthesis (tests give a quick one). Default `cdk synth` (synth.ts). */
+  synthesize?: (options: SynthOptions) => Promise<void>;
+}
+
+/** The folder of the variant's assembly in the cache, synthesized first if it is not there yet. */
+export async function cachedAssembly(options: CachedAssemblyOptions): Promise<string> {
+  const inputs = await assemblyInputsHash(options.projectDir, options.context);
+  const dir = path.join(options.cacheDir, inputs.slice(0, 32));
+  const lock = `${dir}.lock`;
+  const deadline = Date.now() + (options.waitMs ?? 600_000);
+  await mkdir(options.cacheDir, { recursive: true });
+  for (;;) {
+    if (await isAssemblyCurrent(dir, inputs)) return dir;
+    if (await takeLock(lock)) break;
+    if (Date.now() > deadline) {
+      throw new Error(`gave up waiting for another process's synthesis into ${dir} (lock ${lock})`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  try {
+    if (await isAssemblyCurrent(dir, inputs)) return dir;
+    // Synthesized beside the cache entry and renamed into place: a reader
+    // never sees a half-written assembly.
+    const building = `${dir}.building-${process.pid}`;
+    await rm(building, { recursive: true, force: true });
+    options.onSynthesize?.();
+    await (options.synthesize ?? synthesize)({ ...options, outDir: building });
+    if ((await assemblyInputsHash(options.projectDir, options.context)) !== inputs) {
+      // The sources changed while it synthesized: what it made belongs to their new hash.
+      await rm(building, { recursive: true, force: true });
+      return cachedAssembly(options);
+    }
+    await writeInputsStamp(building, inputs);
+    await rm(dir, { recursive: true, force: true });
+    await rename(building, dir);
+    await prune(options.cacheDir);
+    return dir;
+  } finally {
+    await rm(lock, { recursive: true, force: true });
+  }
+}
+
+/** The lock is a folder holding its owner's pid; one whose owner is gone is taken over. */
+async function takeLock(lock: string): Promise<boolean> {
+  try {
+    await mkdir(lock);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const owner = Number(await readFile(path.join(lock, 'pid'), 'utf8').catch(() => 'NaN'));
+    const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
+    // No pid yet: the owner is between mkdir and writeFile, unless that was long ago.
+    const abandoned = Number.isInteger(owner) ? !isAlive(owner) : age > 10_000;
+    if (!abandoned) return false;
+    await rm(lock, { recursive: true, force: true });
+    return takeLock(lock);
+  }
+  await writeFile(path.join(lock, 'pid'), String(process.pid));
+  return true;
+}
+
+/** Keeps the KEEP most recent variants. */
+async function prune(cacheDir: string): Promise<void> {
+  const entries = await readdir(cacheDir, { withFileTypes: true });
+  const variants = await Promise.all(
+    entries
+      .filter((e) => e.isDirectory() && /^[0-9a-f]{32}$/.test(e.name))
+      .map(async (e) => {
+        const dir = path.join(cacheDir, e.name);
+        return { dir, mtimeMs: (await stat(dir)).mtimeMs };
+      }),
+  );
+  variants.sort((a, b) => b.mtimeMs - a.mtimeMs);
+  for (const old of variants.slice(KEEP)) await rm(old.dir, { recursive: true, force: true });
+}
+
+/**
+ * Where a command's assembly is: the cache's copy when it is given a cache
+ * folder (from its environment), else `outDir`, synthesized there.
+ */
+export async function assemblyFor(
+  options: SynthOptions & {
+    cacheDir: string | undefined;
+    synthesize?: (options: SynthOptions) => Promise<void>;
+  },
+): Promise<string> {
+  const { cacheDir, ...synthOptions } = options;
+  if (cacheDir) return cachedAssembly({ ...synthOptions, cacheDir: path.resolve(cacheDir) });
+  await (options.synthesize ?? synthesize)(synthOptions);
+  return options.outDir;
+}
