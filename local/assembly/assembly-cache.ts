@@ -13,6 +13,8 @@
  * projects' does (see assemblyFor and docs/testing.md); otherwise each run
  * synthesizes into its own folder.
  */
+
+import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { isAlive } from '../services/processes.ts';
@@ -66,8 +68,7 @@ export async function cachedAssembly(options: CachedAssemblyOptions): Promise<st
       return cachedAssembly(options);
     }
     await writeInputsStamp(building, inputs);
-    await rm(dir, { recursive: true, force: true });
-    await rename(building, dir);
+    await putInPlace(building, dir, inputs);
     await prune(options.cacheDir);
     return dir;
   } finally {
@@ -75,27 +76,72 @@ export async function cachedAssembly(options: CachedAssemblyOptions): Promise<st
   }
 }
 
+/**
+ * Moves a finished synthesis into its cache entry. An entry already current
+ * (another process synthesized the same inputs, e.g. after both took over
+ * one abandoned lock) is kept as it is, since a caller may be reading it;
+ * what is there otherwise was left half-made by an interrupted run.
+ */
+async function putInPlace(building: string, dir: string, inputs: string): Promise<void> {
+  if (!(await isAssemblyCurrent(dir, inputs))) {
+    await rm(dir, { recursive: true, force: true });
+    try {
+      await rename(building, dir);
+      return;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if ((code !== 'ENOTEMPTY' && code !== 'EEXIST') || !(await isAssemblyCurrent(dir, inputs))) {
+        throw error;
+      }
+    }
+  }
+  await rm(building, { recursive: true, force: true });
+}
+
+const readOwner = async (lock: string) =>
+  Number(await readFile(path.join(lock, 'pid'), 'utf8').catch(() => 'NaN'));
+
 /** The lock is a folder holding its owner's pid; one whose owner is gone is taken over. */
 async function takeLock(lock: string): Promise<boolean> {
   try {
     await mkdir(lock);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const owner = Number(await readFile(path.join(lock, 'pid'), 'utf8').catch(() => 'NaN'));
+    const owner = await readOwner(lock);
     const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
     // No pid yet: the owner is between mkdir and writeFile, unless that was long ago.
     const abandoned = Number.isInteger(owner) ? !isAlive(owner) : age > 10_000;
     if (!abandoned) return false;
-    await rm(lock, { recursive: true, force: true });
+    // Taken over by a rename, which only one of several waiters wins; the
+    // winner then checks that it moved the abandoned lock, not a live one
+    // that replaced it in between, and puts a live one back.
+    const moved = `${lock}.stale-${process.pid}-${randomUUID()}`;
+    try {
+      await rename(lock, moved);
+    } catch (renameError) {
+      if ((renameError as NodeJS.ErrnoException).code === 'ENOENT') return takeLock(lock);
+      throw renameError;
+    }
+    if (!Object.is(await readOwner(moved), owner)) {
+      await rename(moved, lock).catch(() => {});
+      return false;
+    }
+    await rm(moved, { recursive: true, force: true });
     return takeLock(lock);
   }
   await writeFile(path.join(lock, 'pid'), String(process.pid));
   return true;
 }
 
-/** Keeps the KEEP most recent variants. */
+/** Keeps the KEEP most recent variants, and removes what killed runs left half-done. */
 async function prune(cacheDir: string): Promise<void> {
   const entries = await readdir(cacheDir, { withFileTypes: true });
+  for (const entry of entries) {
+    const leftBy = /^[0-9a-f]{32}\.(?:building-|lock\.stale-)(\d+)/.exec(entry.name)?.[1];
+    if (leftBy !== undefined && !isAlive(Number(leftBy))) {
+      await rm(path.join(cacheDir, entry.name), { recursive: true, force: true });
+    }
+  }
   const variants = await Promise.all(
     entries
       .filter((e) => e.isDirectory() && /^[0-9a-f]{32}$/.test(e.name))

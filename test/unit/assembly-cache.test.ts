@@ -107,6 +107,24 @@ describe('the assembly cache', () => {
     expect(syntheses).toHaveLength(3); // the stand-in above; the caller did not synthesize
   });
 
+  it('lets one of several callers take over an abandoned lock, and clears what killed runs left', async () => {
+    const dir = await ask();
+    await rm(dir, { recursive: true });
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']);
+    const deadPid = dead.stdout.toString();
+    await mkdir(`${dir}.lock`);
+    await writeFile(path.join(`${dir}.lock`, 'pid'), deadPid);
+    // A synthesis that was killed half-way, and a takeover killed before it tidied up.
+    await mkdir(`${dir}.building-${deadPid}`);
+    await mkdir(`${dir}.lock.stale-${deadPid}-0`);
+
+    const dirs = await Promise.all([ask(), ask(), ask(), ask()]);
+
+    expect(new Set(dirs)).toEqual(new Set([dir]));
+    expect(syntheses).toHaveLength(2); // the first ask above, then one of the four
+    expect(await readdir(cacheDir)).toEqual([path.basename(dir)]);
+  });
+
   it('is used by the commands only when they are given a cache folder', async () => {
     const own = path.join(root, 'own-cdk.out');
 
