@@ -82,8 +82,10 @@ export async function runChaos(
     say(`synthesizing the stack (Coinbase stand-in at ${coinbase.baseUrl}, retries 3)`);
     const services = new Services(workDir, options, say);
     cleanups.push(() => services.stop());
-    // The servers start while the stack is synthesized.
-    const [cdkOut] = await Promise.all([
+    // The servers start while the stack is synthesized. Both settle before
+    // either's failure is thrown, so the cleanup's stop finds every server
+    // that came up.
+    const [synthesized, servicesStarted] = await Promise.allSettled([
       assemblyFor({
         projectDir: PROJECT_DIR,
         outDir: path.join(workDir, 'cdk.out'),
@@ -98,6 +100,9 @@ export async function runChaos(
       }),
       services.start(),
     ]);
+    if (synthesized.status === 'rejected') throw synthesized.reason;
+    if (servicesStarted.status === 'rejected') throw servicesStarted.reason;
+    const cdkOut = synthesized.value;
     const chaosKinesis = (maxAttempts: number, requestTimeoutMs: number) =>
       createKinesisClient({
         endpoint: services.kinesisEndpoint,
