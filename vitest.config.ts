@@ -66,7 +66,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
-          globalSetup: ['test/support/services.ts'],
+          globalSetup: ['test/support/services.ts', 'test/support/chromium-setup.ts'],
           env: { ...localAws, ...assemblyCache },
           testTimeout: 60_000,
           hookTimeout: 60_000,
@@ -77,6 +77,7 @@ export default defineConfig({
           name: 'e2e',
           // Each file runs its own pipeline on its own ports and data folder.
           include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/support/chromium-setup.ts'],
           env: { ...localAws, ...assemblyCache },
           testTimeout: 240_000,
           hookTimeout: 240_000,

@@ -75,6 +75,8 @@ let workDir: string;
 let template: Record<string, unknown>;
 let dashboard: LocalDashboard | undefined;
 let browser: BrowserContext | undefined;
+/** The browser while it starts, so afterAll closes it even when the start-up failed first. */
+let launching: Promise<BrowserContext> | undefined;
 let page: Page;
 let started: number;
 /** Output lines per function (short name). */
@@ -97,7 +99,7 @@ beforeAll(async () => {
   const collector = new MetricsCollector();
   started = Date.now();
   // The browser starts while the pipeline does.
-  const launching = launchBrowser({
+  launching = launchBrowser({
     userDataDir: path.join(workDir, 'chromium-profile'),
     lang: 'C.UTF-8',
     viewport: { width: 1440, height: 900 },
@@ -142,7 +144,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await (browser ?? (await launching?.catch(() => undefined)))?.close();
   await dashboard?.close();
   await pool?.end();
   await runtime?.stop();
