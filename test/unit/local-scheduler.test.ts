@@ -52,7 +52,12 @@ describe('Scheduler on a driven clock', () => {
   function start(
     rules: ScheduleRuleModel[],
     from: string,
-    options: { rateStart?: RateStart; include?: () => boolean; clock?: DrivenClock } = {},
+    options: {
+      rateStart?: RateStart;
+      include?: () => boolean;
+      clock?: DrivenClock;
+      timeScale?: number;
+    } = {},
   ) {
     const clock = options.clock ?? createDrivenClock(from);
     const fired: Fired[] = [];
@@ -67,6 +72,7 @@ describe('Scheduler on a driven clock', () => {
       clock,
       ...(options.rateStart ? { rateStart: options.rateStart } : {}),
       ...(options.include ? { include: options.include } : {}),
+      ...(options.timeScale !== undefined ? { timeScale: options.timeScale } : {}),
       invoke: async (fn, event) => {
         fired.push({ at: new Date(clock()).toISOString().slice(0, 16), fn, event });
       },
@@ -139,6 +145,26 @@ describe('Scheduler on a driven clock', () => {
 
     expect(now.minutes()).toEqual(['2026-01-30T12:00', '2026-01-30T12:05', '2026-01-30T12:10']);
     expect(aws.minutes()).toEqual(['2026-01-30T12:05', '2026-01-30T12:10']);
+  });
+
+  it('scales the periods of rate() rules by timeScale (the README screenshot runs a minute in 10 s), not cron rules', async () => {
+    const scaled = start(
+      [
+        rule({ scheduleExpression: 'rate(1 minute)' }),
+        rule({ logicalId: 'Hourly', scheduleExpression: 'cron(0 * * * ? *)' }),
+      ],
+      '2026-01-30T12:00:00Z',
+      { timeScale: 1 / 6 },
+    );
+    await scaled.clock.advanceBy(30_000);
+    const firings = scaled.fired.length;
+    const listed = scaled.scheduler.rules().map((r) => r.nextFirings.map((d) => d.toISOString()));
+
+    expect(firings).toBe(4); // at 0, 10, 20 and 30 s
+    expect(listed).toEqual([
+      ['2026-01-30T12:00:40.000Z', '2026-01-30T12:00:50.000Z', '2026-01-30T12:01:00.000Z'],
+      ['2026-01-30T13:00:00.000Z', '2026-01-30T14:00:00.000Z', '2026-01-30T15:00:00.000Z'],
+    ]);
   });
 
   it('gives each firing its due time, and the target Input when there is one', async () => {
