@@ -136,7 +136,10 @@ export interface ConsumerReport {
   consumer: Consumer;
   /** Valid events acknowledged by Kinesis. */
   produced: number;
-  /** Of those, missing from the stream when read back: kinesis-local lost them, not the pipeline. */
+  /**
+   * Of those, missing from the stream when read back and not stored by this
+   * consumer: kinesis-local lost them before it got them, not the pipeline.
+   */
   droppedByEmulator: number;
   stored: number;
   lost: number;
@@ -166,12 +169,20 @@ export function compareCounts(
   let poisonMiscounted = 0;
   for (const n of produced.poison) {
     const onStream = stream.poison.get(n) ?? 0;
+    // One the stream no longer holds (kinesis-local lost it, e.g. killed
+    // before it saved) may have been rejected before it was lost, or not:
+    // there is nothing left to count it against.
+    if (onStream === 0) continue;
     if ((counts.rejected.get(n) ?? 0) !== onStream) poisonMiscounted++;
   }
   return {
     consumer,
     produced: produced.valid.size,
-    droppedByEmulator: produced.valid.size - expected.length,
+    // Lost by kinesis-local before this consumer stored it; one it stored
+    // before kinesis-local lost it counts as stored.
+    droppedByEmulator: [...produced.valid].filter(
+      (id) => !stream.valid.has(id) && !counts.storedIds.has(id),
+    ).length,
     stored: [...counts.storedIds].filter((id) => produced.valid.has(id)).length,
     lost,
     duplicated: counts.rows - counts.storedIds.size,

@@ -395,6 +395,7 @@ class Services {
   private kinesis: KinesisService | undefined;
   private postgresRestarting: Promise<void> | undefined;
   private readonly relay: TcpRelay;
+  private kinesisLog: ReturnType<typeof createWriteStream> | undefined;
 
   constructor(
     private readonly workDir: string,
@@ -431,6 +432,11 @@ class Services {
       // It is only ever stopped with SIGTERM here, which saves everything.
       persistIntervalSeconds: 60,
       extraEnv: { SHARD_LIMIT: '100' },
+      // Its own lines (warnings and up), kept with the data folder (--keep).
+      onLog: (line) => {
+        this.kinesisLog ??= createWriteStream(path.join(this.workDir, 'kinesis-local.log'));
+        this.kinesisLog.write(`${new Date().toISOString()} ${line}\n`);
+      },
     });
     await this.relay.open();
   }
@@ -463,6 +469,8 @@ class Services {
       const t = Date.now();
       await this.relay.cut();
       await this.kinesis?.stop();
+      // Past KINESIS_STOP's grace it was killed, and what it held since its last save is gone.
+      this.say(`kinesis-local stopped after ${((Date.now() - t) / 1000).toFixed(1)} s`);
       await this.startKinesis();
       this.say(`kinesis-local back after ${((Date.now() - t) / 1000).toFixed(1)} s`);
     })().finally(() => {
@@ -481,6 +489,7 @@ class Services {
     await this.relay.cut();
     await this.kinesis?.stop();
     await this.postgres?.stop();
+    this.kinesisLog?.end();
   }
 }
 

@@ -137,6 +137,35 @@ describe('chaos counting', () => {
     });
   });
 
+  it('does not hold against a consumer what it handled before kinesis-local lost it', () => {
+    // 3 and poison 7 were consumed, then kinesis-local lost them (killed before it saved).
+    const report = compareCounts(
+      'realtime',
+      { valid: produced.valid, poison: new Set([5, 6, 7]) },
+      stream,
+      counts(
+        [`${CHAOS_PREFIX}1`, `${CHAOS_PREFIX}2`, `${CHAOS_PREFIX}3`],
+        [
+          [5, 1],
+          [6, 2],
+          [7, 1],
+        ],
+      ),
+      2,
+    );
+
+    expect(report).toMatchObject({
+      produced: 3,
+      droppedByEmulator: 0,
+      stored: 3,
+      lost: 0,
+      duplicated: 0,
+      poisonProduced: 3,
+      poisonMiscounted: 0,
+    });
+    expect(report.stored + report.droppedByEmulator).toBe(report.produced);
+  });
+
   it('counts a poison record rejected other than as often as the stream holds it, and rows stored twice', () => {
     const report = compareCounts(
       'realtime',
