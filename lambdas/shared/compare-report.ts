@@ -199,7 +199,12 @@ export async function buildReport(
       records: row?.records ?? 0,
       throughputPerMinute: row?.per_minute ?? null,
       lastWriteAt: row?.last_write_at?.toISOString() ?? null,
-      freshnessSeconds: row?.freshness_s ?? null,
+      // From the report's own now(), which generatedAt shows: the query's
+      // freshness_s (kept for the dashboard widget) is its statement's now(),
+      // a few milliseconds later.
+      freshnessSeconds: row?.last_write_at
+        ? (now.getTime() - row.last_write_at.getTime()) / 1000
+        : null,
       latencyMs: row?.records ? latencyStats(row) : null,
       latencyPartsMs: latencyParts(partRows.filter((r) => r.consumer === consumer)),
       latest: latestRows
