@@ -72,7 +72,7 @@ export async function cachedAssembly(options: CachedAssemblyOptions): Promise<st
     await prune(options.cacheDir);
     return dir;
   } finally {
-    await rm(lock, { recursive: true, force: true });
+    await releaseLock(lock);
   }
 }
 
@@ -98,46 +98,78 @@ async function putInPlace(building: string, dir: string, inputs: string): Promis
   await rm(building, { recursive: true, force: true });
 }
 
-const readOwner = async (lock: string) =>
-  Number(await readFile(path.join(lock, 'pid'), 'utf8').catch(() => 'NaN'));
-
-/** The lock is a folder holding its owner's pid; one whose owner is gone is taken over. */
-async function takeLock(lock: string): Promise<boolean> {
+/** The pid in a lock folder: a number, NaN when its content is not one, undefined when the lock is gone. */
+async function readOwner(lock: string): Promise<number | undefined> {
   try {
-    await mkdir(lock);
+    return Number(await readFile(path.join(lock, 'pid'), 'utf8'));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const owner = await readOwner(lock);
-    const age = Date.now() - (await stat(lock).catch(() => ({ mtimeMs: Date.now() }))).mtimeMs;
-    // No pid yet: the owner is between mkdir and writeFile, unless that was long ago.
-    const abandoned = Number.isInteger(owner) ? !isAlive(owner) : age > 10_000;
-    if (!abandoned) return false;
-    // Taken over by a rename, which only one of several waiters wins; the
-    // winner then checks that it moved the abandoned lock, not a live one
-    // that replaced it in between, and puts a live one back.
-    const moved = `${lock}.stale-${process.pid}-${randomUUID()}`;
-    try {
-      await rename(lock, moved);
-    } catch (renameError) {
-      if ((renameError as NodeJS.ErrnoException).code === 'ENOENT') return takeLock(lock);
-      throw renameError;
-    }
-    if (!Object.is(await readOwner(moved), owner)) {
-      await rename(moved, lock).catch(() => {});
-      return false;
-    }
-    await rm(moved, { recursive: true, force: true });
-    return takeLock(lock);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
   }
-  await writeFile(path.join(lock, 'pid'), String(process.pid));
-  return true;
+}
+
+/**
+ * The lock is a folder holding its owner's pid, made whole beside it and
+ * renamed into place, so it never exists without its pid (a lock seen
+ * between a mkdir and the pid's write used to be judged by its age, against
+ * a clock that need not agree with the file system's: with the clock 400
+ * days ahead two callers held one lock). A rename onto an existing lock
+ * fails, except onto an empty folder, which nothing holds. One whose owner
+ * is gone is taken over.
+ */
+async function takeLock(lock: string): Promise<boolean> {
+  const fresh = `${lock}.new-${process.pid}-${randomUUID()}`;
+  await mkdir(fresh);
+  await writeFile(path.join(fresh, 'pid'), String(process.pid));
+  try {
+    await rename(fresh, lock);
+    return true;
+  } catch (error) {
+    await rm(fresh, { recursive: true, force: true });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+  }
+  const owner = await readOwner(lock);
+  if (owner === undefined) return takeLock(lock); // released in between
+  // Only this module writes a lock, always with a pid: anything else is debris.
+  const abandoned = Number.isInteger(owner) ? !isAlive(owner) : true;
+  if (!abandoned) return false;
+  // Taken over by a rename, which only one of several waiters wins; the
+  // winner then checks that it moved the abandoned lock, not a live one
+  // that replaced it in between, and puts a live one back.
+  const moved = `${lock}.stale-${process.pid}-${randomUUID()}`;
+  try {
+    await rename(lock, moved);
+  } catch (renameError) {
+    if ((renameError as NodeJS.ErrnoException).code === 'ENOENT') return takeLock(lock);
+    throw renameError;
+  }
+  if (!Object.is(await readOwner(moved), owner)) {
+    await rename(moved, lock).catch(() => {});
+    return false;
+  }
+  await rm(moved, { recursive: true, force: true });
+  return takeLock(lock);
+}
+
+/**
+ * Gives the lock up by renaming it away before removing it: a removal in
+ * place could, between emptying the folder and removing it, meet the next
+ * owner's lock renamed onto the empty folder, and remove that too.
+ */
+async function releaseLock(lock: string): Promise<void> {
+  const released = `${lock}.released-${process.pid}-${randomUUID()}`;
+  await rename(lock, released);
+  await rm(released, { recursive: true, force: true });
 }
 
 /** Keeps the KEEP most recent variants, and removes what killed runs left half-done. */
 async function prune(cacheDir: string): Promise<void> {
   const entries = await readdir(cacheDir, { withFileTypes: true });
   for (const entry of entries) {
-    const leftBy = /^[0-9a-f]{32}\.(?:building-|lock\.stale-)(\d+)/.exec(entry.name)?.[1];
+    const leftBy = /^[0-9a-f]{32}\.(?:building-|lock\.(?:stale|new|released)-)(\d+)/.exec(
+      entry.name,
+    )?.[1];
     if (leftBy !== undefined && !isAlive(Number(leftBy))) {
       await rm(path.join(cacheDir, entry.name), { recursive: true, force: true });
     }

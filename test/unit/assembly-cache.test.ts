@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { assemblyFor, cachedAssembly } from '../../local/assembly/assembly-cache.ts';
 import {
   assemblyInputsHash,
@@ -67,6 +67,25 @@ describe('the assembly cache', () => {
     });
     // Nothing left beside it: no lock, no half-built folder.
     expect(await readdir(cacheDir)).toEqual([path.basename(again)]);
+  });
+
+  it('gives the lock to one caller at a time when the clock is far from the file times', async () => {
+    // The clock 400 days ahead of the files' times, as under CI's faketime
+    // (file times come from the kernel): a lock folder caught between its
+    // mkdir and its pid used to look 400 days old, hence abandoned, so two
+    // callers held it and the second rename of their one building folder failed.
+    vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 400 * 86_400_000 });
+    try {
+      for (let round = 0; round < 10; round += 1) {
+        await writeFile(path.join(projectDir, 'cdk', 'app.ts'), `export const v = ${round};\n`);
+        const dirs = await Promise.all(Array.from({ length: 6 }, () => ask()));
+        expect(new Set(dirs).size).toBe(1);
+        expect(syntheses).toHaveLength(round + 1);
+      }
+    } finally {
+      vi.useRealTimers();
+    }
+    expect((await readdir(cacheDir)).filter((name) => !/^[0-9a-f]{32}$/.test(name))).toEqual([]);
   });
 
   it('keeps one folder per context, and synthesizes again when a source changes', async () => {
