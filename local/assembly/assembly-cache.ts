@@ -132,8 +132,7 @@ async function takeLock(lock: string): Promise<boolean> {
   const owner = await readOwner(lock);
   if (owner === undefined) return takeLock(lock); // released in between
   // Only this module writes a lock, always with a pid: anything else is debris.
-  const abandoned = Number.isInteger(owner) ? !isAlive(owner) : true;
-  if (!abandoned) return false;
+  if (Number.isInteger(owner) && isAlive(owner)) return false;
   // Taken over by a rename, which only one of several waiters wins; the
   // winner then checks that it moved the abandoned lock, not a live one
   // that replaced it in between, and puts a live one back.
